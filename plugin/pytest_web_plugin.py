@@ -1,0 +1,271 @@
+"""pytest-web's pytest plugin: reports a run's events to the pytest-web server.
+
+Standard library only, so it loads in any interpreter that has pytest, even one where
+pytest-web itself is not installed. It is a no-op unless its environment variables are set:
+
+- ``PYTEST_WEB_URL``, ``PYTEST_WEB_RUN``, ``PYTEST_WEB_SECRET``: POST the run's events in
+  batches to the server's ingest route.
+- ``PYTEST_WEB_COLLECT``: write the collected tests of ``--collect-only`` as JSON to that path.
+
+Under xdist only the controller reports (workers' reports are re-fired there), so every test is
+counted once. Events are queued and sent by a background thread: the run never waits on the
+network, and if the server is unreachable the plugin says so once on stderr and goes quiet.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+ENV_URL = "PYTEST_WEB_URL"
+ENV_RUN = "PYTEST_WEB_RUN"
+ENV_SECRET = "PYTEST_WEB_SECRET"
+ENV_COLLECT = "PYTEST_WEB_COLLECT"
+SECRET_HEADER = "X-Pytest-Web-Secret"
+
+BATCH_SECONDS = 0.05
+BATCH_MAX = 500
+POST_TIMEOUT = 5.0
+FLUSH_TIMEOUT = 10.0
+TEXT_CAP = 256 * 1024
+
+_REPORTER_NAME = "pytest-web-reporter"
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _cap(text: str) -> str:
+    if len(text) <= TEXT_CAP:
+        return text
+    cut = len(text) - TEXT_CAP
+    return text[:TEXT_CAP] + f"\n[pytest-web: {cut} more characters not kept]"
+
+
+def phase_of(report: Any) -> dict[str, Any]:
+    """The compact form of one setup/call/teardown report that the server folds."""
+    phase: dict[str, Any] = {
+        "when": report.when,
+        "outcome": report.outcome,
+        "duration": report.duration,
+    }
+    if report.outcome != "passed" or getattr(report, "wasxfail", None) is not None:
+        phase["longrepr"] = _cap(report.longreprtext)
+    if hasattr(report, "wasxfail"):
+        phase["wasxfail"] = str(report.wasxfail)
+    sections = [[title, _cap(text)] for title, text in report.sections if text]
+    if sections:
+        phase["sections"] = sections
+    return phase
+
+
+class Sender:
+    """Posts queued events in batches from a daemon thread; never blocks the run."""
+
+    def __init__(self, url: str, run: str, secret: str) -> None:
+        self.url, self.run, self.secret = url, run, secret
+        self.queue: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self.failed = False
+        self.thread = threading.Thread(target=self._loop, name="pytest-web-sender", daemon=True)
+        self.thread.start()
+
+    def put(self, event: dict[str, Any]) -> None:
+        if not self.failed:
+            event["run"] = self.run
+            self.queue.put(event)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join(FLUSH_TIMEOUT)
+
+    def _loop(self) -> None:
+        done = False
+        while not done:
+            batch: list[dict[str, Any]] = []
+            item = self.queue.get()
+            deadline = time.monotonic() + BATCH_SECONDS
+            while True:
+                if item is None:
+                    done = True
+                    break
+                batch.append(item)
+                if len(batch) >= BATCH_MAX:
+                    break
+                try:
+                    item = self.queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+            if batch and not self.failed:
+                self._post(batch)
+
+    def _post(self, batch: list[dict[str, Any]]) -> None:
+        body = json.dumps(batch, allow_nan=False, default=str).encode()
+        request = urllib.request.Request(
+            self.url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", SECRET_HEADER: self.secret},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=POST_TIMEOUT) as response:
+                response.read()
+        except (OSError, ValueError) as error:  # URLError, HTTPError, timeouts
+            self.failed = True
+            sys.__stderr__.write(
+                f"\npytest-web: cannot report to {self.url} ({error}); "
+                "the test run goes on without live results\n"
+            )
+
+
+class Reporter:
+    """Turns pytest's hooks into pytest-web events (controller only)."""
+
+    def __init__(self, config: pytest.Config, sender: Sender) -> None:
+        self.config = config
+        self.sender = sender
+        self.phases: dict[str, list[dict[str, Any]]] = {}
+        self.locations: dict[str, Any] = {}
+        self.collection_sent = False
+
+    def emit(self, event: dict[str, Any]) -> None:
+        try:
+            self.sender.put(event)
+        except Exception:  # never let reporting change the run
+            pass
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.emit(
+            {
+                "type": "session_start",
+                "pytest_version": pytest.__version__,
+                "rootdir": str(self.config.rootpath),
+                "time": time.time(),
+            }
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if session.items or not self.config.pluginmanager.has_plugin("dsession"):
+            self._send_collection([item.nodeid for item in session.items])
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self._send_collection(list(ids))
+
+    def _send_collection(self, nodeids: list[str]) -> None:
+        if not self.collection_sent:
+            self.collection_sent = True
+            self.emit({"type": "collection", "nodeids": nodeids})
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.emit(
+                {
+                    "type": "collect_error",
+                    "nodeid": report.nodeid,
+                    "longrepr": _cap(report.longreprtext),
+                }
+            )
+
+    def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        self.locations[nodeid] = location
+        self.phases.setdefault(nodeid, [])
+        self.emit({"type": "test_start", "nodeid": nodeid, "location": list(location)})
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        try:
+            phases = self.phases.setdefault(report.nodeid, [])
+            phases.append(phase_of(report))
+        except Exception:
+            return
+        if report.when in ("teardown", "???"):
+            self._end(report.nodeid, getattr(report, "node", None), report.location)
+
+    def _end(self, nodeid: str, node: Any, location: Any) -> None:
+        worker = getattr(node, "gateway", None)
+        self.emit(
+            {
+                "type": "test_end",
+                "nodeid": nodeid,
+                "location": list(location or self.locations.get(nodeid) or ()),
+                "worker": getattr(worker, "id", None),
+                "phases": self.phases.pop(nodeid, []),
+            }
+        )
+        self.locations.pop(nodeid, None)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        for nodeid in list(self.phases):  # interrupted before teardown (-x, Ctrl-C)
+            if self.phases[nodeid]:
+                self._end(nodeid, None, None)
+        self.emit({"type": "session_end", "exitstatus": int(exitstatus), "time": time.time()})
+
+
+def _write_collection(config: pytest.Config, session: pytest.Session, path: str) -> None:
+    tests = []
+    for item in session.items:
+        file, line, _ = item.location
+        tests.append({"nodeid": item.nodeid, "file": file, "line": None if line is None else line + 1})
+    data = {"rootdir": str(config.rootpath), "tests": tests, "errors": _collect_errors(session)}
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+
+
+def _collect_errors(session: pytest.Session) -> list[dict[str, str]]:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    failed = reporter.stats.get("error", []) if reporter else []
+    return [
+        {"nodeid": report.nodeid, "message": _cap(report.longreprtext)}
+        for report in failed
+        if isinstance(report, pytest.CollectReport)
+    ]
+
+
+class Collector:
+    """Writes the collected tests to a JSON file (``--collect-only`` discovery)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._write(session)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not os.path.exists(self.path):  # collection errors stop before collection_finish
+            self._write(session)
+
+    def _write(self, session: pytest.Session) -> None:
+        try:
+            _write_collection(session.config, session, self.path)
+        except Exception as error:
+            sys.__stderr__.write(f"pytest-web: cannot write {self.path}: {error}\n")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _is_worker(config) or config.pluginmanager.has_plugin(_REPORTER_NAME):
+        return
+    collect_path = os.environ.get(ENV_COLLECT)
+    if collect_path:
+        config.pluginmanager.register(Collector(collect_path), _REPORTER_NAME)
+        return
+    url, run, secret = (os.environ.get(name) for name in (ENV_URL, ENV_RUN, ENV_SECRET))
+    if url and run and secret:
+        reporter = Reporter(config, Sender(url, run, secret))
+        config.pluginmanager.register(reporter, _REPORTER_NAME)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    plugin = config.pluginmanager.get_plugin(_REPORTER_NAME)
+    if isinstance(plugin, Reporter):
+        plugin.sender.close()

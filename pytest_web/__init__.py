@@ -1,0 +1,49 @@
+"""pytest-web: a browser UI for pytest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+_HERE = Path(__file__).resolve().parent
+
+
+def _asset_folder(name: str) -> str:
+    """Templates and static files: inside the package when installed, at the top in a checkout."""
+    inside = _HERE / name
+    return str(inside if inside.is_dir() else _HERE.parent / name)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The Flask app: one hub, one runner, and a blueprint per concern."""
+    from pytest_web import auth, errors
+    from pytest_web.hub import Hub
+    from pytest_web.render import Renderer
+    from pytest_web.routes import api, ingest, pages, stream
+    from pytest_web.runner import Runner
+    from pytest_web.settings import Settings
+
+    app = Flask(
+        __name__,
+        template_folder=_asset_folder("templates"),
+        static_folder=_asset_folder("static"),
+    )
+    settings = Settings.from_env(test_config)
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
+    hub = Hub()
+    app.extensions["pytest_web"] = {
+        "settings": settings,
+        "hub": hub,
+        "runner": Runner(hub, settings.repo, settings.python, settings.ingest_url),
+        "renderer": Renderer(app.jinja_env),
+        "collection": None,
+    }
+    auth.init_app(app)
+    errors.init_app(app)
+    for module in (pages, api, stream, ingest):
+        app.register_blueprint(module.bp)
+    return app

@@ -1,0 +1,93 @@
+"""Discover tests with `pytest --collect-only` in a subprocess; the plugin writes them as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pytest_web import pytest_process
+from pytest_web.selection import expression_args
+
+COLLECT_TIMEOUT = 600
+USAGE_ERROR = 4
+OUTPUT_TAIL = 4000
+
+
+class DiscoveryError(Exception):
+    """pytest refused the request (a usage error) or failed before collecting anything."""
+
+
+@dataclass
+class Collection:
+    """The tests a `--collect-only` found, and the files that failed to collect."""
+
+    tests: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    rootdir: str = ""
+    k: str = ""
+    m: str = ""
+
+    @property
+    def nodeids(self) -> list[str]:
+        return [t["nodeid"] for t in self.tests]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"tests": self.tests, "errors": self.errors}
+
+
+def _tail(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= OUTPUT_TAIL else "..." + text[-OUTPUT_TAIL:]
+
+
+def usage_message(output: str) -> str:
+    """pytest's own `ERROR: ...` lines, or the end of its output."""
+    lines = [line for line in output.splitlines() if line.startswith("ERROR:")]
+    return "\n".join(lines) if lines else _tail(output)
+
+
+def discover(repo: Path, python: str, k: str = "", m: str = "") -> Collection:
+    """Run pytest's collection with the given `-k`/`-m` and read what the plugin wrote."""
+    with tempfile.TemporaryDirectory(prefix="pytest-web-collect-") as folder:
+        target = os.path.join(folder, "collected.json")
+        env = pytest_process.child_env({"PYTEST_WEB_COLLECT": target})
+        command = pytest_process.pytest_command(
+            python, ["--collect-only", "-q", *expression_args(k, m)]
+        )
+        try:
+            done = subprocess.run(
+                command,
+                cwd=repo,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                timeout=COLLECT_TIMEOUT,
+                start_new_session=True,
+            )
+        except subprocess.TimeoutExpired as error:
+            raise DiscoveryError(f"collection took longer than {COLLECT_TIMEOUT} s") from error
+        except OSError as error:
+            raise DiscoveryError(f"cannot start {python}: {error}") from error
+        output = done.stdout.decode("utf-8", "replace")
+        if done.returncode == USAGE_ERROR:
+            raise DiscoveryError(usage_message(output))
+        try:
+            with open(target, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError) as error:
+            raise DiscoveryError(
+                f"pytest exited with code {done.returncode} before collecting:\n{_tail(output)}"
+            ) from error
+    return Collection(
+        tests=data.get("tests", []),
+        errors=data.get("errors", []),
+        rootdir=data.get("rootdir", ""),
+        k=k,
+        m=m,
+    )

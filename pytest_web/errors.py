@@ -1,0 +1,38 @@
+"""One error handler: JSON for scripts, an HTML fragment or page for people. Never a traceback."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+def wants_json() -> bool:
+    if request.path.startswith(("/api/", "/internal/")):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.headers.get("HX-Request") != "true"
+
+
+def render_error(status: int, message: str) -> tuple[Response | str, int]:
+    if wants_json():
+        return jsonify({"error": message}), status
+    template = "_error.html" if request.headers.get("HX-Request") == "true" else "error.html"
+    return render_template(template, status=status, message=message), status
+
+
+def handle_http(error: HTTPException) -> tuple[Response | str, int]:
+    return render_error(error.code or 500, error.description or error.name)
+
+
+def handle_unexpected(error: Exception) -> tuple[Response | str, int]:
+    if isinstance(error, HTTPException):
+        return handle_http(error)
+    from flask import current_app
+
+    current_app.logger.exception("unexpected error")
+    return render_error(InternalServerError.code, "pytest-web hit an internal error; see its log")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(Exception, handle_unexpected)

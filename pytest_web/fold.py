@@ -1,0 +1,251 @@
+"""The one event model: a run's state is the fold of its events.
+
+Live runs, reconnect snapshots and (later) CI result files all go through `RunState.apply`.
+Pure code: no I/O, no clock, no framework.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+COUNTED = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
+"""The outcomes of pytest's summary line, in its order."""
+
+OUTPUT_CAP = 2 * 1024 * 1024
+"""Raw terminal output kept per run (the tail is kept, older text is dropped)."""
+
+SEVERITY = {
+    "error": 6,
+    "failed": 5,
+    "xpassed": 4,
+    "passed": 3,
+    "xfailed": 2,
+    "skipped": 1,
+}
+
+
+def category(phase: dict[str, Any]) -> str:
+    """The summary-line category pytest gives one report ('' when it does not count)."""
+    outcome = phase.get("outcome")
+    when = phase.get("when")
+    if "wasxfail" in phase:
+        if outcome == "skipped":
+            return "xfailed"
+        if outcome == "passed":
+            return "xpassed"
+    if when in ("setup", "teardown"):
+        if outcome == "failed":
+            return "error"
+        if outcome == "skipped":
+            return "skipped"
+        return ""
+    return str(outcome or "")
+
+
+def worst_outcome(phases: list[dict[str, Any]]) -> str:
+    """A test's outcome: its worst phase ("error" when setup or teardown errored)."""
+    counted = [c for c in map(category, phases) if c]
+    if not counted:
+        return ""  # setup and teardown only: the test never ran
+    return max(counted, key=lambda c: SEVERITY.get(c, 5))
+
+
+def _number(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return number if math.isfinite(number) and number >= 0 else 0.0
+
+
+@dataclass
+class TestResult:
+    """One test of a run, as the page shows it."""
+
+    nodeid: str
+    index: int
+    outcome: str = "queued"
+    file: str = ""
+    line: int | None = None
+    duration: float = 0.0
+    worker: str | None = None
+    phases: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def categories(self) -> list[str]:
+        return [c for c in map(category, self.phases) if c]
+
+    @property
+    def longrepr(self) -> str:
+        return "\n\n".join(p["longrepr"] for p in self.phases if p.get("longrepr"))
+
+    @property
+    def sections(self) -> list[tuple[str, str]]:
+        return [(t, text) for p in self.phases for t, text in p.get("sections", [])]
+
+
+@dataclass
+class RunState:
+    """Everything known about one run, folded from its events."""
+
+    id: str
+    status: str = "running"
+    exitstatus: int | None = None
+    returncode: int | None = None
+    created: float | None = None
+    finished: float | None = None
+    selection: dict[str, Any] = field(default_factory=dict)
+    command: list[str] = field(default_factory=list)
+    pytest_version: str = ""
+    rootdir: str = ""
+    tests: dict[str, TestResult] = field(default_factory=dict)
+    collect_errors: list[dict[str, str]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    output: str = ""
+    output_dropped: int = 0
+    session_ended: bool = False
+    seq: int = 0
+    structure: int = 0
+    """Bumped whenever the set of tests changes, so views know to re-render the tree."""
+
+    @property
+    def order(self) -> list[TestResult]:
+        return list(self.tests.values())
+
+    @property
+    def done(self) -> int:
+        return sum(1 for t in self.tests.values() if t.outcome not in ("queued", "running"))
+
+    def summary(self) -> dict[str, int]:
+        return {name: self.counts.get(name, 0) for name in COUNTED}
+
+    def apply(self, event: dict[str, Any]) -> set[str]:
+        """Fold one event in; return the node ids whose rows changed."""
+        self.seq += 1
+        handler = getattr(self, "_on_" + str(event.get("type")), None)
+        if handler is None or (self.status != "running" and event.get("type") != "run_exit"):
+            return set()
+        return handler(event) or set()
+
+    def _test(self, nodeid: str) -> TestResult:
+        test = self.tests.get(nodeid)
+        if test is None:
+            test = TestResult(nodeid=nodeid, index=len(self.tests), file=nodeid.split("::")[0])
+            self.tests[nodeid] = test
+            self.structure += 1
+        return test
+
+    def _on_run_created(self, event: dict[str, Any]) -> None:
+        self.created = event.get("time")
+        self.selection = dict(event.get("selection") or {})
+        self.command = list(event.get("command") or [])
+
+    def _on_session_start(self, event: dict[str, Any]) -> None:
+        self.pytest_version = str(event.get("pytest_version", ""))
+        self.rootdir = str(event.get("rootdir", ""))
+
+    def _on_collection(self, event: dict[str, Any]) -> set[str]:
+        nodeids = [str(n) for n in event.get("nodeids") or ()]
+        known = self.tests
+        self.tests = {}
+        for nodeid in nodeids:
+            self.tests[nodeid] = known.pop(nodeid, None) or TestResult(nodeid, 0, file=nodeid.split("::")[0])
+        self.tests.update(known)
+        for index, test in enumerate(self.tests.values()):
+            test.index = index
+        self.structure += 1
+        return set(self.tests)
+
+    def _on_collect_error(self, event: dict[str, Any]) -> None:
+        nodeid = str(event.get("nodeid", ""))
+        if any(e["nodeid"] == nodeid for e in self.collect_errors):
+            return
+        self.collect_errors.append({"nodeid": nodeid, "message": str(event.get("longrepr", ""))})
+        self.counts["error"] += 1
+        self.structure += 1
+
+    def _locate(self, test: TestResult, location: Any) -> None:
+        if isinstance(location, (list, tuple)) and len(location) >= 2:
+            test.file = str(location[0])
+            line = location[1]
+            test.line = line + 1 if isinstance(line, int) and not isinstance(line, bool) else None
+
+    def _on_test_start(self, event: dict[str, Any]) -> set[str]:
+        test = self._test(str(event.get("nodeid", "")))
+        self._locate(test, event.get("location"))
+        if test.outcome == "queued":
+            test.outcome = "running"
+        return {test.nodeid}
+
+    def _on_test_end(self, event: dict[str, Any]) -> set[str]:
+        test = self._test(str(event.get("nodeid", "")))
+        self._locate(test, event.get("location"))
+        self.counts.subtract(test.categories)  # a repeated end replaces, never double counts
+        phases = [p for p in event.get("phases") or () if isinstance(p, dict)]
+        test.phases = phases
+        test.worker = event.get("worker") if isinstance(event.get("worker"), str) else None
+        test.duration = sum(_number(p.get("duration")) for p in phases)
+        test.outcome = worst_outcome(phases) or "notrun"
+        self.counts.update(test.categories)
+        self.counts += Counter()  # drop zero entries
+        return {test.nodeid}
+
+    def _on_session_end(self, event: dict[str, Any]) -> None:
+        self.session_ended = True
+        status = event.get("exitstatus")
+        self.exitstatus = status if isinstance(status, int) else None
+
+    def _on_output(self, event: dict[str, Any]) -> None:
+        self.output += str(event.get("text", ""))
+        if len(self.output) > OUTPUT_CAP:
+            cut = len(self.output) - OUTPUT_CAP
+            self.output_dropped += cut
+            self.output = self.output[cut:]
+
+    def _on_run_exit(self, event: dict[str, Any]) -> set[str]:
+        if self.status != "running":
+            return set()
+        self.finished = event.get("time")
+        self.returncode = event.get("returncode")
+        touched = set()
+        if event.get("cancelled"):
+            self.status = "cancelled"
+        elif self.session_ended:
+            self.status = "finished"
+        else:
+            self.status = "crashed"
+        for test in self.tests.values():
+            if test.outcome == "running" and self.status == "crashed":
+                message = f"pytest exited (code {self.returncode}) while this test was running"
+                self._on_test_end(
+                    {"nodeid": test.nodeid, "phases": [
+                        {"when": "call", "outcome": "failed", "duration": 0, "longrepr": message}
+                    ]}
+                )
+                touched.add(test.nodeid)
+            elif test.outcome in ("queued", "running"):
+                test.outcome = "notrun"
+                touched.add(test.nodeid)
+        return touched
+
+    def as_json(self, with_tests: bool = True) -> dict[str, Any]:
+        """The run as `GET /api/runs/<id>` gives it."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "status": self.status,
+            "exitstatus": self.exitstatus,
+            "counts": self.summary(),
+            "created": self.created,
+            "finished": self.finished,
+            "selection": self.selection,
+        }
+        if with_tests:
+            data["tests"] = [
+                {"nodeid": t.nodeid, "outcome": t.outcome, "duration": t.duration}
+                for t in self.tests.values()
+            ]
+            data["errors"] = list(self.collect_errors)
+        return data

@@ -1,0 +1,90 @@
+"""The in-process pub/sub: every run's event log, folded as it grows, and a wake-up for streams.
+
+Subscribers do not get queues of their own: each stream keeps a cursor (run id, sequence number)
+into the shared log and renders what changed since. A slow tab therefore never holds events for the
+others, never grows memory, and simply gets bigger batches.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_web.fold import RunState
+
+KEEP_RUNS = 20
+
+
+@dataclass
+class Change:
+    """What one event did to its run's state."""
+
+    seq: int
+    touched: frozenset[str]
+    structure: int
+    output: str = ""
+
+
+@dataclass
+class Run:
+    """A run: its state, its event log and the secret its plugin must show."""
+
+    state: RunState
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    events: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.state.id
+
+    def since(self, seq: int) -> list[Change]:
+        """The changes after sequence number `seq` (events are numbered from 1)."""
+        return self.changes[seq:]
+
+
+class Hub:
+    """Holds the runs and wakes every waiting stream when one of them changes."""
+
+    def __init__(self, keep: int = KEEP_RUNS) -> None:
+        self.runs: OrderedDict[str, Run] = OrderedDict()
+        self.current: Run | None = None
+        self.version = 0
+        self.keep = keep
+        self.subscribers = 0
+        self._cond = threading.Condition()
+
+    def create_run(self, selection: dict[str, Any], command: list[str]) -> Run:
+        run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+        run = Run(RunState(run_id))
+        self.runs[run_id] = run
+        while len(self.runs) > self.keep:
+            self.runs.popitem(last=False)
+        self.current = run
+        self.publish(run, [{"type": "run_created", "selection": selection, "command": command,
+                            "time": time.time()}])
+        return run
+
+    def publish(self, run: Run, events: list[dict[str, Any]]) -> None:
+        """Fold events into their run and wake the streams."""
+        for event in events:
+            touched = run.state.apply(event)
+            run.events.append(event)
+            text = str(event.get("text", "")) if event.get("type") == "output" else ""
+            run.changes.append(Change(run.state.seq, frozenset(touched), run.state.structure, text))
+        with self._cond:
+            self.version += 1
+            self._cond.notify_all()
+
+    def wait(self, version: int, timeout: float) -> int:
+        """Block until the hub has moved past `version` or `timeout` passes; return the version."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.version != version, timeout)
+            return self.version
+
+    def get(self, run_id: str) -> Run | None:
+        return self.runs.get(run_id)

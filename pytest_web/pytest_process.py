@@ -1,0 +1,72 @@
+"""How pytest is started: the interpreter, the plugin on its path, no shell, its own session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from functools import cache
+from pathlib import Path
+
+import pytest_web_plugin
+
+PLUGIN_MODULE = "pytest_web_plugin"
+
+
+@cache
+def plugin_dir() -> str:
+    """A private folder holding only the plugin file, to put on the child's PYTHONPATH.
+
+    Only that one module is added to the child's path, so it works for any interpreter that has
+    pytest, whether or not pytest-web is installed there, and shadows nothing of the project's.
+    """
+    folder = tempfile.mkdtemp(prefix="pytest-web-plugin-")
+    shutil.copy(pytest_web_plugin.__file__, os.path.join(folder, PLUGIN_MODULE + ".py"))
+    return folder
+
+
+def child_env(extra: dict[str, str]) -> dict[str, str]:
+    """The server's environment, the plugin on the path, and the plugin's own variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_WEB_")}
+    path = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = plugin_dir() + (os.pathsep + path if path else "")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    env.update(extra)
+    return env
+
+
+def pytest_command(python: str, args: list[str]) -> list[str]:
+    return [python, "-m", "pytest", "-p", PLUGIN_MODULE, *args]
+
+
+@cache
+def has_xdist(python: str) -> bool:
+    """Whether the interpreter that runs the tests can import pytest-xdist."""
+    try:
+        done = subprocess.run(
+            [python, "-c", "import xdist"], capture_output=True, timeout=60, stdin=subprocess.DEVNULL
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def workers_args(python: str, workers: int) -> list[str]:
+    """`-n N` for N > 0; with 0, `-n 0` only where xdist exists (so `--pdb` keeps working)."""
+    if workers > 0:
+        return ["-n", str(workers)]
+    return ["-n", "0"] if has_xdist(python) else []
+
+
+def spawn(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
+    """Start pytest in a new session (its own process group), output merged into one pipe."""
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )

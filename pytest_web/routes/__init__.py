@@ -1,0 +1,1 @@
+"""One blueprint per concern: pages, the JSON API, the event stream, the plugin's ingest."""

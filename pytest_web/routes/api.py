@@ -1,0 +1,48 @@
+"""The JSON API for scripts and CI (`Authorization: Bearer <token>`)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+
+from pytest_web import actions, state
+from pytest_web.selection import SelectionError, parse_selection
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/tests")
+def tests():
+    collection = actions.discover_tests(request.args.get("k"), request.args.get("m"))
+    return jsonify(collection.as_json())
+
+
+@bp.post("/runs")
+def create_run():
+    if not request.is_json:
+        abort(415, "send JSON (Content-Type: application/json)")
+    data = request.get_json(silent=True)
+    if data is None:
+        abort(400, "the body is not valid JSON")
+    try:
+        selection = parse_selection(data, state.settings().repo)
+    except SelectionError as error:
+        abort(400, str(error))
+    run = actions.start_run(selection)
+    return jsonify({"id": run.id}), 202
+
+
+@bp.get("/runs")
+def list_runs():
+    runs = reversed(list(state.hub().runs.values()))
+    return jsonify({"runs": [run.state.as_json(with_tests=False) for run in runs]})
+
+
+@bp.get("/runs/<run_id>")
+def get_run(run_id: str):
+    return jsonify(actions.find_run(run_id).state.as_json())
+
+
+@bp.post("/runs/<run_id>/cancel")
+def cancel(run_id: str):
+    actions.cancel_run(run_id)
+    return jsonify({"id": run_id, "cancelling": True}), 202

@@ -1,0 +1,47 @@
+"""The plugin's ingest route: JSON batches of events for the active run, with its secret."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, request
+
+from pytest_web import state
+from pytest_web.hub import Run
+
+bp = Blueprint("ingest", __name__, url_prefix="/internal")
+
+SECRET_HEADER = "X-Pytest-Web-Secret"
+PLUGIN_EVENTS = {"session_start", "collection", "collect_error", "test_start", "test_end", "session_end"}
+MAX_BATCH = 5000
+
+
+def _events(data: object) -> list[dict]:
+    events = data if isinstance(data, list) else [data]
+    if len(events) > MAX_BATCH or not all(isinstance(e, dict) for e in events):
+        abort(400, "expected a JSON object or a list of at most 5000 objects")
+    return events
+
+
+def _run_of(events: list[dict]) -> Run:
+    run_ids = {e.get("run") for e in events}
+    if len(run_ids) != 1:
+        abort(400, "a batch carries events of exactly one run")
+    run_id = run_ids.pop()
+    secret = request.headers.get(SECRET_HEADER, "")
+    run = state.runner().accepts(run_id, secret) if isinstance(run_id, str) else None
+    if run is None:
+        abort(403, "not the active run, or not its secret")
+    return run
+
+
+@bp.post("/event")
+def event():
+    if request.mimetype != "application/json":
+        abort(415, "events are JSON (Content-Type: application/json)")
+    data = request.get_json(silent=True)
+    if data is None:
+        abort(400, "the body is not valid JSON")
+    events = _events(data)
+    run = _run_of(events)
+    accepted = [e for e in events if e.get("type") in PLUGIN_EVENTS]
+    state.hub().publish(run, accepted)
+    return {"accepted": len(accepted)}, 202

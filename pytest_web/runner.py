@@ -1,0 +1,145 @@
+"""One pytest run at a time: start it, pump its output, notice its end, cancel it."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import secrets
+import signal
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pytest_web import pytest_process
+from pytest_web.hub import Hub, Run
+from pytest_web.selection import Selection, expression_args, nodeid_args
+
+CANCEL_GRACE = 3.0
+"""Seconds between SIGINT and SIGKILL when a run is cancelled."""
+PIPE_DRAIN = 1.0
+"""Seconds to wait for the last output once pytest has exited (a daemon may hold the pipe)."""
+
+
+class RunBusy(Exception):
+    """A run is active; only one runs at a time."""
+
+
+@dataclass
+class Active:
+    run: Run
+    process: Any
+    workdir: str
+    cancelled: bool = False
+
+
+class Runner:
+    """Starts pytest runs for one repository and reports everything into the hub."""
+
+    def __init__(self, hub: Hub, repo: Path, python: str, ingest_url: str) -> None:
+        self.hub, self.repo, self.python, self.ingest_url = hub, repo, python, ingest_url
+        self.active: Active | None = None
+        self._lock = threading.Lock()
+
+    def start(self, selection: Selection) -> Run:
+        with self._lock:
+            if self.active is not None:
+                raise RunBusy(f"run {self.active.run.id} is still running")
+            workdir = tempfile.mkdtemp(prefix="pytest-web-run-")
+            args = [
+                *expression_args(selection.k, selection.m),
+                *pytest_process.workers_args(self.python, selection.workers),
+                *nodeid_args(selection.nodeids, Path(workdir) / "nodeids.txt"),
+            ]
+            command = pytest_process.pytest_command(self.python, args)
+            run = self.hub.create_run(selection.as_dict(), command)
+            env = pytest_process.child_env(
+                {
+                    "PYTEST_WEB_URL": self.ingest_url,
+                    "PYTEST_WEB_RUN": run.id,
+                    "PYTEST_WEB_SECRET": run.secret,
+                }
+            )
+            try:
+                process = pytest_process.spawn(command, self.repo, env)
+            except OSError as error:
+                self.hub.publish(run, [{"type": "output", "text": f"cannot start pytest: {error}\n"}])
+                self.hub.publish(run, [{"type": "run_exit", "returncode": None, "time": time.time()}])
+                raise
+            self.active = Active(run, process, workdir)
+            threading.Thread(target=self._watch, args=(self.active,), daemon=True).start()
+            return run
+
+    def cancel(self, run_id: str) -> bool:
+        """SIGINT to pytest's whole process group, SIGKILL after a grace period."""
+        active = self.active
+        if active is None or active.run.id != run_id:
+            return False
+        if not active.cancelled:
+            active.cancelled = True
+            _signal_group(active.process.pid, signal.SIGINT)
+            threading.Thread(target=self._escalate, args=(active,), daemon=True).start()
+        return True
+
+    def _escalate(self, active: Active) -> None:
+        deadline = time.monotonic() + CANCEL_GRACE
+        while active.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        _signal_group(active.process.pid, signal.SIGKILL)
+
+    def _watch(self, active: Active) -> None:
+        pump = threading.Thread(target=self._pump, args=(active,), daemon=True)
+        pump.start()
+        returncode = active.process.wait()
+        pump.join(PIPE_DRAIN)
+        _signal_group(active.process.pid, signal.SIGKILL)  # leftovers: workers, daemons
+        pump.join(PIPE_DRAIN)
+        event = {
+            "type": "run_exit",
+            "returncode": returncode,
+            "cancelled": active.cancelled,
+            "time": time.time(),
+        }
+        self.hub.publish(active.run, [event])
+        _remove_tree(active.workdir)
+        with self._lock:
+            if self.active is active:
+                self.active = None
+
+    def _pump(self, active: Active) -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        stream = active.process.stdout
+        try:
+            while True:
+                chunk = stream.read1(65536)
+                if not chunk:
+                    break
+                self.hub.publish(active.run, [{"type": "output", "text": decoder.decode(chunk)}])
+        except (OSError, ValueError):
+            pass
+        finally:
+            tail = decoder.decode(b"", final=True)
+            if tail:
+                self.hub.publish(active.run, [{"type": "output", "text": tail}])
+
+    def accepts(self, run_id: str, secret: str) -> Run | None:
+        """The active run, if `run_id` and `secret` are its own (constant-time compare)."""
+        active = self.active
+        if active is None or active.run.id != run_id:
+            return None
+        return active.run if secrets.compare_digest(active.run.secret, secret) else None
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _remove_tree(folder: str) -> None:
+    for name in os.listdir(folder):
+        os.unlink(os.path.join(folder, name))
+    os.rmdir(folder)

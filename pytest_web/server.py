@@ -1,0 +1,65 @@
+"""Run the app under gunicorn with one gevent worker (the pub/sub lives in that one process)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+
+import click
+from gunicorn.app.base import BaseApplication
+
+
+class PytestWebServer(BaseApplication):
+    """gunicorn, configured in code: `-k gevent -w 1`, short graceful timeout, no control socket."""
+
+    def __init__(self, options: dict) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from pytest_web import create_app
+
+        return create_app()
+
+
+def display_host(host: str) -> str:
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def serve(host: str, port: int, token: str) -> None:
+    """Bind first (so port 0 and busy ports are handled here), then hand the socket to gunicorn."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from error
+    sock.listen(2048)
+    port = sock.getsockname()[1]
+    os.set_inheritable(sock.fileno(), True)
+    local = "127.0.0.1" if host in ("0.0.0.0", "::") else display_host(host)
+    os.environ.setdefault("PYTEST_WEB_INGEST_URL", f"http://{local}:{port}/internal/event")
+    click.echo(f"pytest-web serving {os.environ.get('PYTEST_WEB_REPO')}")
+    click.echo(f"open http://{display_host(host)}:{port}/?token={token}", err=False)
+    sys.stdout.flush()
+    PytestWebServer(
+        {
+            "bind": [f"fd://{sock.fileno()}"],
+            "worker_class": "gevent",
+            "workers": 1,
+            "graceful_timeout": 2,
+            "timeout": 60,
+            "keepalive": 5,
+            "control_socket_disable": True,
+            "accesslog": None,
+            "loglevel": "warning",
+        }
+    ).run()

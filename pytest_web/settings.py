@@ -1,0 +1,38 @@
+"""Server settings, read from the environment that the CLI (or the container) sets."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+@dataclass
+class Settings:
+    """What one pytest-web server serves and how it guards it."""
+
+    repo: Path
+    python: str = sys.executable
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    ingest_url: str = ""
+    allowed_hosts: frozenset[str] = LOOPBACK_HOSTS
+
+    @classmethod
+    def from_env(cls, overrides: dict[str, Any] | None = None) -> Settings:
+        env = os.environ
+        values: dict[str, Any] = {
+            "repo": Path(env.get("PYTEST_WEB_REPO") or os.getcwd()).resolve(),
+            "python": env.get("PYTEST_WEB_PYTHON") or sys.executable,
+            "ingest_url": env.get("PYTEST_WEB_INGEST_URL", ""),
+            "allowed_hosts": LOOPBACK_HOSTS
+            | {h.strip().lower() for h in env.get("PYTEST_WEB_ALLOW_HOSTS", "").split(",") if h.strip()},
+        }
+        if env.get("PYTEST_WEB_TOKEN"):
+            values["token"] = env["PYTEST_WEB_TOKEN"]
+        values.update(overrides or {})
+        return cls(**values)
