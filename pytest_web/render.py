@@ -57,11 +57,13 @@ class Renderer:
 
     def run_context(self, run: Run, query: str = "") -> dict[str, Any]:
         state = run.state
+        needle = query.strip().lower()
         return {
             "run": state,
+            "visible": {n for n in state.tests if needle in n.lower()} if needle else None,
             "tree": self.tree(state),
             "elapsed": elapsed(state),
-            "query": query.lower(),
+            "query": query.strip(),
             "event_id": f"{state.id}:{state.seq}",
         }
 

@@ -1,0 +1,131 @@
+"""Helpers for tests: start a real pytest-web server (gunicorn + gevent), run plain pytest."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "examples" / "demo"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass
+class Server:
+    """A running `pytest-web` process and a requests session that carries its token."""
+
+    url: str
+    token: str
+    repo: Path
+    process: subprocess.Popen
+    output: list[str] = field(default_factory=list)
+
+    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        kwargs.setdefault("timeout", 60)
+        return requests.request(method, self.url + path, headers=headers, **kwargs)
+
+    def start_run(self, **body: Any) -> str:
+        response = self.api("POST", "/api/runs", json=body)
+        assert response.status_code == 202, response.text
+        return response.json()["id"]
+
+    def wait_run(self, run_id: str, timeout: float = 120) -> dict[str, Any]:
+        """Poll until the run is no longer running; return its JSON."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            data = self.api("GET", f"/api/runs/{run_id}").json()
+            if data["status"] != "running":
+                return data
+            time.sleep(0.1)
+        raise AssertionError(f"run {run_id} still running after {timeout} s")
+
+    @property
+    def page_url(self) -> str:
+        return f"{self.url}/?token={self.token}"
+
+
+def launch_server(repo: Path, *args: str, env: dict[str, str] | None = None) -> Server:
+    """Start `python -m pytest_web REPO --port 0` and read the address it prints."""
+    token = "test-token-" + os.urandom(6).hex()
+    full_env = {**os.environ, "PYTEST_WEB_TOKEN": token, **(env or {})}
+    full_env.pop("PYTEST_WEB_INGEST_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_web", str(repo), "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=full_env,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 30
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        found = re.search(r"open (http://\S+?)/\?token=", line)
+        if found:
+            server = Server(found.group(1), token, repo, process, lines)
+            _wait_ready(server)
+            return server
+    process.kill()
+    raise AssertionError("pytest-web did not start:\n" + "".join(lines))
+
+
+def _wait_ready(server: Server) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if server.api("GET", "/api/runs", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise AssertionError("pytest-web never answered")
+
+
+def stop_server(server: Server) -> None:
+    try:
+        os.killpg(server.process.pid, signal.SIGTERM)
+        server.process.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(server.process.pid, signal.SIGKILL)
+        server.process.wait()
+
+
+def summary_counts(repo: Path, *args: str) -> dict[str, int]:
+    """Run plain pytest on `repo` and read the counts of its final summary line."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    last = done.stdout.strip().splitlines()[-1]
+    counts = {name: 0 for name in ("passed", "failed", "error", "skipped", "xfailed", "xpassed")}
+    for number, word in re.findall(r"(\d+) (\w+)", last):
+        word = {"errors": "error", "warnings": "warnings"}.get(word, word)
+        if word in counts:
+            counts[word] = int(number)
+    return counts
