@@ -14,6 +14,7 @@ network, and if the server is unreachable the plugin says so once on stderr and 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -76,6 +77,8 @@ class Sender:
         self.url, self.run, self.secret = url, run, secret
         self.queue: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
         self.failed = False
+        self.error = ""
+        self.warned = False
         self.thread = threading.Thread(target=self._loop, name="pytest-web-sender", daemon=True)
         self.thread.start()
 
@@ -109,22 +112,33 @@ class Sender:
                 self._post(batch)
 
     def _post(self, batch: list[dict[str, Any]]) -> None:
-        body = json.dumps(batch, allow_nan=False, default=str).encode()
-        request = urllib.request.Request(
-            self.url,
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json", SECRET_HEADER: self.secret},
-        )
         try:
+            body = json.dumps(batch, allow_nan=False, default=str).encode()
+            request = urllib.request.Request(
+                self.url,
+                data=body,
+                method="POST",
+                headers={"Content-Type": "application/json", SECRET_HEADER: self.secret},
+            )
             with urllib.request.urlopen(request, timeout=POST_TIMEOUT) as response:
                 response.read()
-        except (OSError, ValueError) as error:  # URLError, HTTPError, timeouts
+        except Exception as error:  # URLError, HTTPError, timeouts, a non-HTTP answer...
+            self.error = f"cannot report to {self.url} ({error})"
             self.failed = True
+
+    def warn(self, config: pytest.Config) -> None:
+        """Say once on stderr that reporting stopped. Called from pytest's own thread with
+        capturing suspended: written by the sender thread, the message would mostly land in the
+        captured output of whichever test was running, and never be seen."""
+        if not self.failed or self.warned:
+            return
+        self.warned = True
+        capman = config.pluginmanager.get_plugin("capturemanager")
+        with capman.global_and_fixture_disabled() if capman else contextlib.nullcontext():
             sys.__stderr__.write(
-                f"\npytest-web: cannot report to {self.url} ({error}); "
-                "the test run goes on without live results\n"
+                f"\npytest-web: {self.error}; the test run goes on without live results\n"
             )
+            sys.__stderr__.flush()
 
 
 class Reporter:
@@ -140,6 +154,7 @@ class Reporter:
     def emit(self, event: dict[str, Any]) -> None:
         try:
             self.sender.put(event)
+            self.sender.warn(self.config)
         except Exception:  # never let reporting change the run
             pass
 
@@ -269,3 +284,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     plugin = config.pluginmanager.get_plugin(_REPORTER_NAME)
     if isinstance(plugin, Reporter):
         plugin.sender.close()
+        try:
+            plugin.sender.warn(config)  # the last batches failed
+        except Exception:
+            pass

@@ -15,6 +15,8 @@ ARGV_LIMIT = 50_000
 """Above this many characters of node ids, pass them through an `@file`."""
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_WHOLE = re.compile(r"[0-9]{1,6}")
+"""A whole number as a string. Not str.isdigit(): it accepts '²', which int() refuses."""
 RUN_FIELDS = {"nodeids", "k", "m", "workers"}
 
 
@@ -80,7 +82,7 @@ def parse_selection(data: Any, root: Path) -> Selection:
     if len(nodeids) > MAX_NODEIDS:
         raise SelectionError(f"at most {MAX_NODEIDS} node ids per run")
     workers = data.get("workers", 0)
-    if isinstance(workers, str) and workers.strip().isdigit():
+    if isinstance(workers, str) and _WHOLE.fullmatch(workers.strip()):
         workers = int(workers)
     if not isinstance(workers, int) or isinstance(workers, bool) or not 0 <= workers <= MAX_WORKERS:
         raise SelectionError(f"workers must be a whole number from 0 to {MAX_WORKERS}")

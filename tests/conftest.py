@@ -23,6 +23,7 @@ def make_server() -> Iterator[Callable[..., Server]]:
     yield make
     for server in started:
         stop_server(server)
+        print(f"--- server {server.url} output ---\n" + "".join(server.output))
 
 
 @pytest.fixture
@@ -38,3 +39,43 @@ def demo_server(make_server: Callable[..., Server], demo_repo: Path) -> Server:
     return make_server(demo_repo)
 
 
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+
+    from support import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def slow_repo(tmp_path: Path) -> Path:
+    """A suite slow enough to watch: 12 tests of 0.25 s, two of them failing."""
+    repo = tmp_path / "slow"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "tests" / "test_slow.py").write_text(
+        "import time, pytest\n\n"
+        "@pytest.mark.parametrize('n', range(12))\n"
+        "def test_step(n):\n"
+        "    time.sleep(0.25)\n"
+        "    print(f'step {n}')\n"
+        "    assert n not in (3, 7)\n"
+    )
+    return repo

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,10 +88,18 @@ def launch_server(repo: Path, *args: str, env: dict[str, str] | None = None) -> 
         found = re.search(r"open (http://\S+?)/\?token=", line)
         if found:
             server = Server(found.group(1), token, repo, process, lines)
+            threading.Thread(target=_drain, args=(process, lines), daemon=True).start()
             _wait_ready(server)
             return server
     process.kill()
     raise AssertionError("pytest-web did not start:\n" + "".join(lines))
+
+
+def _drain(process: subprocess.Popen, lines: list[str]) -> None:
+    """Keep reading the server's output so it can never block on a full pipe."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
 
 
 def _wait_ready(server: Server) -> None:

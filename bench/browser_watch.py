@@ -1,0 +1,163 @@
+"""Watch a big run in Chromium: how late is the final count, how long does the page freeze?
+
+    python bench/browser_watch.py [--tests 10000] [--workers 0 2]
+
+For each worker count the page is loaded fresh, then a run of the generated suite is started
+through the API while Playwright watches the page. Scripts installed with `add_init_script`
+(the page's CSP does not apply to them) record:
+
+- every change of `#run-head .status` (with `Date.now()` and the counts shown then), through a
+  MutationObserver, so the moment the page first says "finished" is known to the millisecond;
+- every main-thread long task (PerformanceObserver, 'longtask', buffered), and long animation
+  frames where Chromium has them (they include style and layout work).
+
+Printed: the delay from the run's end (the `finished` time the API reports, and the moment
+polling the API first saw it) to the page showing "finished" with the API's counts; the
+longest task and how many tasks exceeded 50 ms while the run went. Goals: <= 1 s, <= 200 ms.
+A screenshot of the page at the end of each run goes to bench/out/. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from common import OUT, launch_server, stop_server, suite, wait_finished
+from playwright.sync_api import sync_playwright
+from support import CHROMIUM, CHROMIUM_ARGS
+
+INIT_SCRIPT = """
+(() => {
+  const bench = (window.__bench = {longtasks: [], frames: [], status: []});
+  const observe = (type, keep) => {
+    try {
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => bench[keep].push(e)))
+        .observe({type, buffered: true});
+    } catch (error) { /* not supported here */ }
+  };
+  observe("longtask", "longtasks");
+  observe("long-animation-frame", "frames");
+  let last = null;
+  const check = () => {
+    const status = document.querySelector("#run-head .status");
+    const view = document.querySelector("#run-view");
+    const text = status ? status.textContent.trim() : null;
+    const run = view ? view.dataset.run : null;
+    if (run + " " + text === last) return;
+    last = run + " " + text;
+    const counts = {};
+    document.querySelectorAll("#run-head .count[data-count]").forEach((c) => {
+      counts[c.dataset.count] = Number(c.querySelector("b").textContent);
+    });
+    bench.status.push({t: Date.now(), perf: performance.now(), run, text, counts});
+  };
+  const start = () => {
+    new MutationObserver(check).observe(document.body, {childList: true, subtree: true});
+    check();
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
+"""
+
+COUNTS_SHOWN = """
+([runId, counts]) => {
+  const view = document.querySelector("#run-view");
+  const status = document.querySelector("#run-head .status");
+  if (!view || view.dataset.run !== runId || !status || status.textContent.trim() !== "finished")
+    return false;
+  return Object.entries(counts).every(([name, n]) => {
+    const b = document.querySelector(`#run-head .count[data-count="${name}"] b`);
+    return b && Number(b.textContent) === n;
+  });
+}
+"""
+
+
+def watch(page, server, workers: int, tests: int) -> dict:
+    """Load the page, start a run through the API, and read what the page recorded."""
+    load_start = time.perf_counter()
+    page.goto(server.page_url, wait_until="load")
+    page.wait_for_selector("#live", state="attached")
+    page.wait_for_timeout(1500)  # let the stream connect and the first snapshot settle
+    load = time.perf_counter() - load_start
+    loaded_at = page.evaluate("performance.now()")
+    load_tasks = page.evaluate("window.__bench.longtasks.map((e) => e.duration)")
+    run_id = server.start_run(workers=workers)
+    run = wait_finished(server, run_id)
+    api_seen = time.time()
+    page.wait_for_function(COUNTS_SHOWN, arg=[run_id, run["counts"]], timeout=120_000)
+    page.wait_for_timeout(1000)  # long tasks are reported a little after they end
+    bench = page.evaluate(
+        """() => ({
+          status: window.__bench.status,
+          longtasks: window.__bench.longtasks.map((e) => [e.startTime, e.duration]),
+          frames: window.__bench.frames.map((e) => [e.startTime, e.duration, e.blockingDuration]),
+        })"""
+    )
+    shot = OUT / f"browser_n{workers}.png"
+    page.screenshot(path=str(shot))
+    shown = next(s for s in bench["status"] if s["run"] == run_id and s["text"] == "finished")
+    end_perf = shown["perf"]
+    during = [d for start, d in bench["longtasks"] if loaded_at <= start <= end_perf]
+    frames = [d for start, d, _ in bench["frames"] if loaded_at <= start <= end_perf]
+    return {
+        "workers": workers,
+        "status": run["status"],
+        "counts_api": run["counts"],
+        "counts_page": shown["counts"],
+        "run_seconds": run["finished"] - run["created"],
+        "delay_finished": shown["t"] / 1000 - run["finished"],
+        "delay_polled": shown["t"] / 1000 - api_seen,
+        "load": load,
+        "load_max": max(load_tasks, default=0.0),
+        "tasks": during,
+        "frames": frames,
+        "shot": shot,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tests", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[0, 2])
+    args = parser.parse_args()
+    repo = suite(args.tests)
+    OUT.mkdir(exist_ok=True)
+    server = launch_server(repo)
+    results = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.add_init_script(INIT_SCRIPT)
+            for workers in args.workers:
+                result = watch(page, server, workers, args.tests)
+                results.append(result)
+                tasks, frames = result["tasks"], result["frames"]
+                print(
+                    f"  -n {workers}: run {result['run_seconds']:.1f} s, "
+                    f"page load {result['load']:.1f} s (longest task {result['load_max']:.0f} ms), "
+                    f"{len(tasks)} long tasks {sum(tasks) / 1000:.1f} s in all, "
+                    f"long frames {len(frames)} max {max(frames, default=0):.0f} ms, "
+                    f"screenshot {result['shot'].relative_to(OUT.parent.parent)}"
+                )
+                if result["counts_page"] != result["counts_api"]:
+                    page_counts, api_counts = result["counts_page"], result["counts_api"]
+                    print(f"     counts differ: page {page_counts} api {api_counts}")
+            browser.close()
+    finally:
+        stop_server(server)
+    print()
+    head = ("final count delay (s)", "after poll (s)", "max long task (ms)", "long tasks")
+    print(f"{'':10} {head[0]:>22} {head[1]:>15} {head[2]:>19} {head[3]:>11}")
+    for r in results:
+        print(
+            f"{'-n ' + str(r['workers']):10} {r['delay_finished']:22.2f} {r['delay_polled']:15.2f} "
+            f"{max(r['tasks'], default=0.0):19.0f} {len(r['tasks']):11d}"
+        )
+    print("goals: final count delay <= 1 s; no long task > 200 ms")
+
+
+if __name__ == "__main__":
+    main()
