@@ -44,10 +44,11 @@ def demo_server(make_server: Callable[..., Server], demo_repo: Path) -> Server:
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright (never `playwright install`)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     from support import CHROMIUM, CHROMIUM_ARGS
 
+    expect.set_options(timeout=30_000)  # a loaded 2-core CI machine collects slowly
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

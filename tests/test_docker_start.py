@@ -180,26 +180,15 @@ def test_serves_a_read_only_repo_and_writes_only_to_data(
     assert (data / "tmp").is_dir() and (data / "home").is_dir()
 
 
-def test_a_given_token_is_used_and_a_short_one_refused(
-    as_user: list[str], venv: Path, workspace: Path
-) -> None:
+def test_refuses_a_short_token(as_user: list[str], venv: Path, workspace: Path) -> None:
     repo = read_only_copy(DEMO, workspace / "repo")
     data = data_dir(workspace)
-    script = [*as_user, str(workspace / "start.sh")]
-
-    token = "given-token-" + os.urandom(8).hex()
-    server = run_script(as_user, venv, workspace, repo, data, PYTEST_WEB_TOKEN=token)
-    try:
-        assert server.token == token
-        assert "using the token from PYTEST_WEB_TOKEN" in server.output
-        assert server.get("/api/runs").status_code == 200
-        assert server.get("/api/runs", token=None).status_code == 401
-    finally:
-        server.stop()
-
+    shutil.copy(START, workspace / "start.sh")
     env = {**clean_env(), "PYTEST_WEB_REPO": str(repo), "PYTEST_WEB_DATA": str(data)}
     env.update(PATH=f"{venv / 'bin'}:/usr/bin:/bin", PYTEST_WEB_TOKEN="short", PYTEST_WEB_PORT="0")
-    done = subprocess.run(script, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [*as_user, str(workspace / "start.sh")], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2
     assert "PYTEST_WEB_TOKEN is too short" in done.stderr
 
@@ -245,22 +234,31 @@ def tiny_wheel(folder: Path) -> Path:
     return path
 
 
-def test_installs_the_repos_requirements_at_start_into_data(
-    as_user: list[str], venv: Path, workspace: Path
-) -> None:
+def repo_needing_tinydep(workspace: Path) -> Path:
+    """A read-only repository whose one test imports `tinydep`, listed in requirements-test.txt."""
     source = workspace / "source"
     (source / "tests").mkdir(parents=True)
     (source / "tests" / "test_dep.py").write_text(
         "import tinydep\n\n\ndef test_dependency_is_installed():\n    assert tinydep.VALUE == 42\n"
     )
     (source / "requirements-test.txt").write_text(f"{tiny_wheel(workspace)}\n")
-    repo = read_only_copy(source, workspace / "repo")
+    return read_only_copy(source, workspace / "repo")
+
+
+def test_installs_the_repos_requirements_at_start_into_data(
+    as_user: list[str], venv: Path, workspace: Path
+) -> None:
+    repo = repo_needing_tinydep(workspace)
     data = data_dir(workspace)
     before = listing(repo)
     env = {"PYTEST_WEB_INSTALL": "requirements-test.txt", "PIP_NO_INDEX": "1"}
+    token = "given-token-" + os.urandom(8).hex()
 
-    server = run_script(as_user, venv, workspace, repo, data, **env)
+    server = run_script(as_user, venv, workspace, repo, data, PYTEST_WEB_TOKEN=token, **env)
     try:
+        assert server.token == token
+        assert "using the token from PYTEST_WEB_TOKEN" in server.output
+        assert server.get("/api/runs", token=None).status_code == 401
         assert f"installing -r {repo}/requirements-test.txt into {data}/venv" in server.output
         run = server.wait_run(server.post("/api/runs", json={"workers": 0}).json()["id"])
         assert run["counts"]["passed"] == 1, server.output
@@ -274,11 +272,41 @@ def test_installs_the_repos_requirements_at_start_into_data(
     again = run_script(as_user, venv, workspace, repo, data, **env)  # unchanged: no reinstall
     try:
         assert "reusing" in again.output and "installing" not in again.output
-        run = again.wait_run(again.post("/api/runs", json={"workers": 2}).json()["id"])
-        assert run["counts"]["passed"] == 1, again.output
+        argv = Path(f"/proc/{again.process.pid}/cmdline").read_bytes().split(b"\0")
+        assert str(data / "venv" / "bin" / "python").encode() in argv, argv
     finally:
         again.stop()
     assert listing(repo) == before
+
+
+def test_the_derived_image_recipe_runs_tests_in_its_own_venv(workspace: Path) -> None:
+    """docker/Dockerfile.test-deps' RUN line, as written, with this Python as the image's one."""
+    from test_dockerfile import DERIVED, instructions
+
+    if sys.prefix != sys.base_prefix:
+        pytest.skip("the recipe needs a system (non-venv) Python, as the image has")
+    (run,) = [ins.args for ins in instructions(DERIVED) if ins.keyword == "RUN"]
+    command = run.split(None, 1)[1].strip()  # without its --mount flag
+    assert run.startswith("--mount=type=bind,") and command.startswith("python -m venv ")
+    repo = repo_needing_tinydep(workspace)
+    tests_venv = workspace / "opt-tests"
+    command = command.replace("/opt/tests", str(tests_venv))
+    command = command.replace("/tmp/requirements.txt", str(repo / "requirements-test.txt"))
+    bin_dir = str(Path(sys.executable).parent)
+    env = clean_env(PATH=f"{bin_dir}:/usr/bin:/bin", PIP_NO_INDEX="1")
+    done = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    data = workspace / "data"
+    data.mkdir()
+    server = run_script(
+        [], Path(bin_dir).parent, workspace, repo, data, PYTEST_WEB_PYTHON=f"{tests_venv}/bin/python"
+    )
+    try:
+        run = server.wait_run(server.post("/api/runs", json={"workers": 0}).json()["id"])
+        assert run["counts"]["passed"] == 1 and sum(run["counts"].values()) == 1, server.output
+    finally:
+        server.stop()
 
 
 def test_healthz_answers_ok_and_503_without_the_repo(tmp_path: Path) -> None:

@@ -28,7 +28,10 @@ TEARDOWN_ERROR = [
     phase("call", "passed"),
     phase("teardown", "failed", longrepr="teardown broke"),
 ]
-SKIP = [phase("setup", "skipped", longrepr="('t.py', 3, 'Skipped: no')"), phase("teardown", "passed")]
+SKIP = [
+    phase("setup", "skipped", longrepr="('t.py', 3, 'Skipped: no')"),
+    phase("teardown", "passed"),
+]
 XFAIL = [
     phase("setup", "passed"),
     phase("call", "skipped", longrepr="boom", wasxfail="known bug"),
@@ -51,7 +54,9 @@ def start(nodeid: str, **extra: Any) -> dict[str, Any]:
 
 def new_run(*nodeids: str) -> fold.RunState:
     state = fold.RunState("run-1")
-    state.apply({"type": "run_created", "selection": {"k": "x"}, "command": ["pytest"], "time": 1.0})
+    state.apply(
+        {"type": "run_created", "selection": {"k": "x"}, "command": ["pytest"], "time": 1.0}
+    )
     state.apply({"type": "session_start", "pytest_version": "9.2.0", "rootdir": "/repo"})
     state.apply({"type": "collection", "nodeids": list(nodeids)})
     return state
@@ -268,7 +273,11 @@ def test_non_dict_phases_are_ignored() -> None:
 )
 def test_bad_durations_count_as_zero(bad: Any) -> None:
     state = new_run("t.py::test_a")
-    phases = [phase("setup", "passed", 0.25), phase("call", "passed", bad), phase("teardown", "passed", 0.5)]
+    phases = [
+        phase("setup", "passed", 0.25),
+        phase("call", "passed", bad),
+        phase("teardown", "passed", 0.5),
+    ]
     state.apply(end("t.py::test_a", phases))
     duration = state.tests["t.py::test_a"].duration
     assert duration == pytest.approx(0.75)

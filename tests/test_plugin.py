@@ -11,9 +11,10 @@ import re
 import socket
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -373,11 +374,15 @@ def test_crashed_worker_is_reported_and_the_others_complete(
     assert "crashed" in lost["longrepr"] and "test_crash.py::test_crash" in lost["longrepr"]
     assert crash["worker"] in ("gw0", "gw1")
     for name in ("a", "b", "c"):
-        assert [p["outcome"] for p in ends[f"test_crash.py::test_{name}"]["phases"]] == ["passed"] * 3
+        assert [p["outcome"] for p in ends[f"test_crash.py::test_{name}"]["phases"]] == [
+            "passed"
+        ] * 3
     assert folded(events) == {"passed": 3, "failed": 1}
 
 
-def test_loading_both_module_names_reports_once(pytester: pytest.Pytester, reporting: Ingest) -> None:
+def test_loading_both_module_names_reports_once(
+    pytester: pytest.Pytester, reporting: Ingest
+) -> None:
     pytester.makepyfile(test_suite="def test_a(): pass\ndef test_b(): assert 0\n")
     result = pytester.runpytest_subprocess(
         "-p", "pytest_web.plugin", "-p", "pytest_web_plugin", timeout=TIMEOUT
@@ -482,17 +487,19 @@ class GarbageServer:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen()
+        self.sock.settimeout(0.1)
+        self.stop = threading.Event()
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/internal/event"
         self.connections = 0
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
     def _serve(self) -> None:
-        while True:
+        while not self.stop.is_set():
             try:
                 conn, _ = self.sock.accept()
-            except OSError:
-                return
+            except OSError:  # a timeout: look at the stop flag again
+                continue
             with conn:
                 self.connections += 1
                 conn.settimeout(5)
@@ -503,8 +510,9 @@ class GarbageServer:
                     pass
 
     def close(self) -> None:
-        self.sock.close()
+        self.stop.set()
         self.thread.join(10)
+        self.sock.close()
 
 
 def test_non_http_answer_is_reported_once_and_does_not_change_the_run(
@@ -597,7 +605,9 @@ def test_collect_file_lists_tests_and_errors(
     assert "SyntaxError" in error["message"]
 
 
-def test_collect_file_without_errors(pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch) -> None:
+def test_collect_file_without_errors(
+    pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch
+) -> None:
     pytester.makepyfile(test_one="def test_a():\n    pass\n\n\ndef test_b():\n    pass\n")
     out = pytester.path / "collected.json"
     clean_env.setenv("PYTEST_WEB_COLLECT", str(out))

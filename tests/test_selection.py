@@ -206,7 +206,22 @@ def test_one_bad_nodeid_rejects_the_whole_request(repo: Path) -> None:
 
 @pytest.mark.parametrize(
     "workers",
-    [-1, MAX_WORKERS + 1, 10**9, True, False, 1.0, 2.5, None, "", "two", "-1", "1e3", [2], {"n": 2}],
+    [
+        -1,
+        MAX_WORKERS + 1,
+        10**9,
+        True,
+        False,
+        1.0,
+        2.5,
+        None,
+        "",
+        "two",
+        "-1",
+        "1e3",
+        [2],
+        {"n": 2},
+    ],
 )
 def test_workers_out_of_range_or_not_a_whole_number(repo: Path, workers: Any) -> None:
     assert "workers must be a whole number" in rejected({"workers": workers}, repo)
@@ -244,7 +259,17 @@ def test_expression_args_are_single_arguments() -> None:
     assert expression_args("-p evil", "--rootdir=/") == ["-k=-p evil", "-m=--rootdir=/"]
 
 
-def test_expression_args_are_read_by_pytest_as_the_expression(pytester: pytest.Pytester) -> None:
+@pytest.fixture
+def quiet_pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """In-process pytest without the interpreter's other plugins (seconds of start-up)."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    return pytester
+
+
+def test_expression_args_are_read_by_pytest_as_the_expression(
+    quiet_pytester: pytest.Pytester,
+) -> None:
+    pytester = quiet_pytester
     pytester.makepyfile(
         """
         import pytest
@@ -259,7 +284,7 @@ def test_expression_args_are_read_by_pytest_as_the_expression(pytester: pytest.P
     result = pytester.runpytest("-p", "no:cacheprovider", "-v", *args)
     result.assert_outcomes(passed=1, deselected=2)
     result.stdout.fnmatch_lines(["*::test_gamma PASSED*"])
-    # As an option, "-pevil" would load a plugin "evil" and fail; as an expression it matches nothing
+    # As an option "-pevil" would load a plugin "evil" and fail; as an expression it matches none
     result = pytester.runpytest("-p", "no:cacheprovider", *expression_args("-pevil", ""))
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
     result.stdout.fnmatch_lines(["*3 deselected*"])
@@ -300,10 +325,13 @@ def test_nodeid_args_argument_file_keeps_unicode(tmp_path: Path) -> None:
 
 
 def test_argument_file_is_read_by_pytest(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    quiet_pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    pytester = quiet_pytester
     monkeypatch.setattr("pytest_web.selection.ARGV_LIMIT", 10)
-    pytester.makepyfile(test_a="def test_one(): pass\ndef test_two(): pass\ndef test_three(): pass\n")
+    pytester.makepyfile(
+        test_a="def test_one(): pass\ndef test_two(): pass\ndef test_three(): pass\n"
+    )
     args = nodeid_args(["test_a.py::test_one", "test_a.py::test_three"], pytester.path / "ids.txt")
     assert args == ["@" + str(pytester.path / "ids.txt")]
     result = pytester.runpytest("-p", "no:cacheprovider", "-v", *args)

@@ -44,7 +44,13 @@ def test_all_fields_in_order() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    ["one\ntwo\nthree", "one\r\ntwo\r\nthree", "one\rtwo\rthree", "one\r\ntwo\nthree", "one\rtwo\r\nthree"],
+    [
+        "one\ntwo\nthree",
+        "one\r\ntwo\r\nthree",
+        "one\rtwo\rthree",
+        "one\r\ntwo\nthree",
+        "one\rtwo\r\nthree",
+    ],
 )
 def test_every_line_break_becomes_its_own_data_line(data: str) -> None:
     assert str(ServerSentEvent(data)) == "data: one\ndata: two\ndata: three\n\n"

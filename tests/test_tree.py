@@ -184,7 +184,14 @@ def test_parameters_with_double_colon_or_slash_stay_in_their_function() -> None:
                     "class",
                     "TestK",
                     "t.py::TestK",
-                    [("function", "test_k", "t.py::TestK::test_k", ["t.py::TestK::test_k[x::y::z]"])],
+                    [
+                        (
+                            "function",
+                            "test_k",
+                            "t.py::TestK::test_k",
+                            ["t.py::TestK::test_k[x::y::z]"],
+                        )
+                    ],
                 ),
             ],
         )
