@@ -44,11 +44,6 @@ def plugin_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return pytest_process.child_env(extra or {})
 
 
-def time_plain(repo: Path, command: list[str], env: dict[str, str] | None = None) -> float:
-    """Wall time of one pytest run, output discarded the way the server reads it (a pipe)."""
-    return run_plain(repo, command, env)[0]
-
-
 def run_plain(
     repo: Path, command: list[str], env: dict[str, str] | None = None
 ) -> tuple[float, float]:
@@ -82,12 +77,13 @@ def server_worker(server: Server) -> int:
     raise RuntimeError("the server has no worker process")
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a process and of its children it has waited for (pytest runs, for the worker)."""
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU time of a process itself, and of the children it has waited for (pytest runs)."""
     with open(f"/proc/{pid}/stat") as handle:
         fields = handle.read().rpartition(")")[2].split()
     utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
-    return (utime + stime + cutime + cstime) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return (utime + stime) / tick, (cutime + cstime) / tick
 
 
 def wait_finished(server: Server, run_id: str, interval: float = 0.02) -> dict[str, Any]:
@@ -135,6 +131,5 @@ __all__ = [
     "server_worker",
     "stop_server",
     "suite",
-    "time_plain",
     "wait_finished",
 ]

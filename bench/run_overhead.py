@@ -32,7 +32,6 @@ from common import (
     server_worker,
     stop_server,
     suite,
-    time_plain,
     wait_finished,
 )
 
@@ -45,7 +44,7 @@ def end_to_end(repo: Path, workers_list: list[int], repeat: int) -> list[tuple]:
     try:
         for workers in workers_list:
             command = pytest_args(workers)
-            plain, served, plain_cpu, served_cpu = [], [], [], []
+            plain, served, plain_cpu, served_cpu, own_cpu = [], [], [], [], []
             for _ in range(repeat):
                 wall, cpu = run_plain(repo, command)
                 plain.append(wall)
@@ -56,11 +55,14 @@ def end_to_end(repo: Path, workers_list: list[int], repeat: int) -> list[tuple]:
                 run = wait_finished(server, run_id)
                 served.append(time.perf_counter() - start)
                 time.sleep(0.5)  # let the worker reap pytest so its CPU time is counted
-                served_cpu.append(cpu_seconds(worker) - cpu_before)
+                cpu_after = cpu_seconds(worker)
+                own_cpu.append(cpu_after[0] - cpu_before[0])
+                served_cpu.append(sum(cpu_after) - sum(cpu_before))
                 if run["status"] != "finished":
                     raise RuntimeError(f"run ended {run['status']}: {run}")
             print(f"  -n {workers}: plain {fmt(plain)}   served {fmt(served)}   {run['counts']}")
             print(f"        cpu:   plain {fmt(plain_cpu)}   served {fmt(served_cpu)}")
+            print(f"        of which the server's own: {fmt(own_cpu)}")
             rows.append((f"run -n {workers} (wall)", plain, served))
             rows.append((f"run -n {workers} (cpu)", plain_cpu, served_cpu))
     finally:
@@ -86,23 +88,32 @@ class Sink(BaseHTTPRequestHandler):
         pass
 
 
-def plugin_cost(repo: Path, repeat: int) -> tuple[tuple, list[bytes]]:
+def plugin_cost(repo: Path, repeat: int) -> tuple[list[tuple], list[bytes]]:
     """pytest -n 0 with the plugin posting to a sink, against plain; and the recorded batches."""
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{httpd.server_address[1]}/internal/event"
     env = plugin_env({"PYTEST_WEB_URL": url, "PYTEST_WEB_RUN": "bench", "PYTEST_WEB_SECRET": "s"})
     command = pytest_args(0)
-    plain, reporting = [], []
+    plain, reporting, plain_cpu, reporting_cpu = [], [], [], []
     try:
         for _ in range(repeat):
-            plain.append(time_plain(repo, command))
+            wall, cpu = run_plain(repo, command)
+            plain.append(wall)
+            plain_cpu.append(cpu)
             Sink.batches = []
-            reporting.append(time_plain(repo, command, env))
+            wall, cpu = run_plain(repo, command, env)
+            reporting.append(wall)
+            reporting_cpu.append(cpu)
     finally:
         httpd.shutdown()
     print(f"  plugin -> sink: plain {fmt(plain)}   reporting {fmt(reporting)}")
-    return ("plugin -> sink (-n 0)", plain, reporting), Sink.batches
+    print(f"            cpu:  plain {fmt(plain_cpu)}   reporting {fmt(reporting_cpu)}")
+    rows = [
+        ("plugin -> sink (wall)", plain, reporting),
+        ("plugin -> sink (cpu)", plain_cpu, reporting_cpu),
+    ]
+    return rows, Sink.batches
 
 
 def replay(batches: list[bytes]) -> None:
@@ -174,8 +185,8 @@ def main() -> None:
     rows = []
     if args.breakdown:
         print(f"where the time goes, {args.tests} tests")
-        row, batches = plugin_cost(repo, args.repeat)
-        rows.append(row)
+        cost, batches = plugin_cost(repo, args.repeat)
+        rows += cost
         replay(batches)
     else:
         print(f"end to end, {args.tests} tests, {args.repeat} runs each")
