@@ -21,7 +21,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from support import DEMO, ROOT, summary_counts
 from test_packaging import UNPRIVILEGED, Started, clean_env, installed_venv, private_dir, start
 
@@ -302,13 +301,20 @@ def test_the_derived_image_recipe_runs_tests_in_its_own_venv(workspace: Path) ->
     command = command.replace("/tmp/requirements.txt", str(repo / "requirements-test.txt"))
     bin_dir = str(Path(sys.executable).parent)
     env = clean_env(PATH=f"{bin_dir}:/usr/bin:/bin", PIP_NO_INDEX="1")
-    done = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        ["sh", "-c", command], env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
     data = workspace / "data"
     data.mkdir()
     server = run_script(
-        [], Path(bin_dir).parent, workspace, repo, data, PYTEST_WEB_PYTHON=f"{tests_venv}/bin/python"
+        [],
+        Path(bin_dir).parent,
+        workspace,
+        repo,
+        data,
+        PYTEST_WEB_PYTHON=f"{tests_venv}/bin/python",
     )
     try:
         run = server.wait_run(server.post("/api/runs", json={"workers": 0}).json()["id"])

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from support import ROOT
 
 DOCKERFILE = ROOT / "Dockerfile"
@@ -111,7 +110,8 @@ def test_the_final_stage_runs_unprivileged_under_tini() -> None:
     (entrypoint,) = [exec_form(ins) for ins in stage if ins.keyword == "ENTRYPOINT"]
     assert Path(entrypoint[0]).name == "tini" and entrypoint[1:] == ["--"], entrypoint
     assert any(
-        ins.keyword == "RUN" and re.search(r"apt-get install .*--no-install-recommends", ins.args)
+        ins.keyword == "RUN"
+        and re.search(r"apt-get install .*--no-install-recommends", ins.args)
         and re.search(r"\btini=\S+", ins.args)
         for ins in stage
     ), "tini comes from Debian, pinned, without recommends"

@@ -26,7 +26,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import requests
-
 from support import DEMO, ROOT
 
 CONSTRAINTS = ROOT / "docker" / "constraints.txt"
@@ -50,7 +49,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def private_dir(prefix: str) -> Path:
-    """A temporary folder anyone may read (an unprivileged user runs what is in it), removed at exit."""
+    """A temporary folder anyone may read (an unprivileged user runs from it); removed at exit."""
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     folder.chmod(0o755)
     atexit.register(_force_remove, folder)
@@ -105,7 +104,9 @@ def built_wheel() -> Path:
 
 def _runs_unprivileged(python: str) -> bool:
     """Whether `nobody` can run `python` as itself (same prefix: it reaches its own stdlib)."""
-    probe = "import sys, venv, ensurepip; assert sys.version_info >= (3, 10); print(sys.base_prefix)"
+    probe = (
+        "import sys, venv, ensurepip; assert sys.version_info >= (3, 10); print(sys.base_prefix)"
+    )
     as_nobody = ["setpriv", f"--reuid={UNPRIVILEGED}", f"--regid={UNPRIVILEGED}", "--clear-groups"]
     try:
         mine, theirs = (
