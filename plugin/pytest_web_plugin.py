@@ -5,6 +5,8 @@ pytest-web itself is not installed. It is a no-op unless its environment variabl
 
 - ``PYTEST_WEB_URL``, ``PYTEST_WEB_RUN``, ``PYTEST_WEB_SECRET``: POST the run's events in
   batches to the server's ingest route.
+- ``PYTEST_WEB_RECORD``: append every event to that path as a JSON line, written through at
+  once (the server reads it after a crash to recover events the sender had not posted yet).
 - ``PYTEST_WEB_COLLECT``: write the collected tests of ``--collect-only`` as JSON to that path.
 
 Under xdist only the controller reports (workers' reports are re-fired there), so every test is
@@ -31,6 +33,7 @@ ENV_URL = "PYTEST_WEB_URL"
 ENV_RUN = "PYTEST_WEB_RUN"
 ENV_SECRET = "PYTEST_WEB_SECRET"
 ENV_COLLECT = "PYTEST_WEB_COLLECT"
+ENV_RECORD = "PYTEST_WEB_RECORD"
 SECRET_HEADER = "X-Pytest-Web-Secret"
 
 BATCH_SECONDS = 0.05
@@ -73,19 +76,19 @@ def phase_of(report: Any) -> dict[str, Any]:
 class Sender:
     """Posts queued events in batches from a daemon thread; never blocks the run."""
 
-    def __init__(self, url: str, run: str, secret: str) -> None:
-        self.url, self.run, self.secret = url, run, secret
-        self.queue: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+    def __init__(self, url: str, secret: str) -> None:
+        self.url, self.secret = url, secret
+        self.queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self.failed = False
         self.error = ""
         self.warned = False
         self.thread = threading.Thread(target=self._loop, name="pytest-web-sender", daemon=True)
         self.thread.start()
 
-    def put(self, event: dict[str, Any]) -> None:
+    def put(self, line: str) -> None:
+        """Queue one event, already encoded as JSON."""
         if not self.failed:
-            event["run"] = self.run
-            self.queue.put(event)
+            self.queue.put(line)
 
     def close(self) -> None:
         self.queue.put(None)
@@ -94,7 +97,7 @@ class Sender:
     def _loop(self) -> None:
         done = False
         while not done:
-            batch: list[dict[str, Any]] = []
+            batch: list[str] = []
             item = self.queue.get()
             deadline = time.monotonic() + BATCH_SECONDS
             while True:
@@ -111,9 +114,9 @@ class Sender:
             if batch and not self.failed:
                 self._post(batch)
 
-    def _post(self, batch: list[dict[str, Any]]) -> None:
+    def _post(self, batch: list[str]) -> None:
         try:
-            body = json.dumps(batch, allow_nan=False, default=str).encode()
+            body = ("[" + ",".join(batch) + "]").encode()
             request = urllib.request.Request(
                 self.url,
                 data=body,
@@ -141,20 +144,56 @@ class Sender:
             sys.__stderr__.flush()
 
 
-class Reporter:
-    """Turns pytest's hooks into pytest-web events (controller only)."""
+class Recorder:
+    """Appends each event as a JSON line, written through at once so a crash loses nothing."""
 
-    def __init__(self, config: pytest.Config, sender: Sender) -> None:
+    def __init__(self, path: str) -> None:
+        self.fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+    def write(self, line: str) -> None:
+        if self.fd is not None:
+            try:
+                os.write(self.fd, (line + "\n").encode())
+            except OSError:
+                self.close()
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+class Reporter:
+    """Turns pytest's hooks into pytest-web events (controller only).
+
+    Every event gets `i`, its number in this session, so a reader can drop repeats and tell
+    what it missed; with a run id (live runs) it also carries `run`.
+    """
+
+    def __init__(
+        self, config: pytest.Config, sender: Sender | None, recorder: Recorder | None, run: str
+    ) -> None:
         self.config = config
         self.sender = sender
+        self.recorder = recorder
+        self.run = run
+        self.count = 0
         self.phases: dict[str, list[dict[str, Any]]] = {}
         self.locations: dict[str, Any] = {}
         self.collection_sent = False
 
     def emit(self, event: dict[str, Any]) -> None:
         try:
-            self.sender.put(event)
-            self.sender.warn(self.config)
+            self.count += 1
+            event["i"] = self.count
+            if self.run:
+                event["run"] = self.run
+            line = json.dumps(event, default=str)
+            if self.recorder is not None:
+                self.recorder.write(line)
+            if self.sender is not None:
+                self.sender.put(line)
+                self.sender.warn(self.config)
         except Exception:  # never let reporting change the run
             pass
 
@@ -275,14 +314,26 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(Collector(collect_path), _REPORTER_NAME)
         return
     url, run, secret = (os.environ.get(name) for name in (ENV_URL, ENV_RUN, ENV_SECRET))
-    if url and run and secret:
-        reporter = Reporter(config, Sender(url, run, secret))
+    sender = Sender(url, secret) if url and run and secret else None
+    recorder = None
+    record_path = os.environ.get(ENV_RECORD)
+    if record_path:
+        try:
+            recorder = Recorder(record_path)
+        except OSError as error:
+            sys.__stderr__.write(f"pytest-web: cannot record to {record_path}: {error}\n")
+    if sender is not None or recorder is not None:
+        reporter = Reporter(config, sender, recorder, run if sender else "")
         config.pluginmanager.register(reporter, _REPORTER_NAME)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     plugin = config.pluginmanager.get_plugin(_REPORTER_NAME)
-    if isinstance(plugin, Reporter):
+    if not isinstance(plugin, Reporter):
+        return
+    if plugin.recorder is not None:
+        plugin.recorder.close()
+    if plugin.sender is not None:
         plugin.sender.close()
         try:
             plugin.sender.warn(config)  # the last batches failed

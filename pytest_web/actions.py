@@ -6,8 +6,8 @@ from flask import abort, current_app, request
 
 from pytest_web import state
 from pytest_web.discovery import Collection, DiscoveryError, discover
-from pytest_web.hub import Run
 from pytest_web.fold import RunState
+from pytest_web.hub import Run
 from pytest_web.runner import RunBusy
 from pytest_web.selection import Selection, SelectionError, check_expression
 
@@ -31,8 +31,13 @@ def collection_run(collection: Collection) -> Run:
     run_state.apply({"type": "run_created", "selection": {"k": collection.k, "m": collection.m}})
     run_state.apply({"type": "collection", "nodeids": collection.nodeids})
     for error in collection.errors:
-        run_state.apply({"type": "collect_error", "nodeid": error.get("nodeid", ""),
-                         "longrepr": error.get("message", "")})
+        run_state.apply(
+            {
+                "type": "collect_error",
+                "nodeid": error.get("nodeid", ""),
+                "longrepr": error.get("message", ""),
+            }
+        )
     for test in collection.tests:
         found = run_state.tests.get(test["nodeid"])
         if found is not None:

@@ -37,7 +37,9 @@ def _origin_allowed() -> bool:
 
 
 def _token_matches(candidate: str | None) -> bool:
-    return bool(candidate) and secrets.compare_digest(candidate.encode(), state.settings().token.encode())
+    return bool(candidate) and secrets.compare_digest(
+        candidate.encode(), state.settings().token.encode()
+    )
 
 
 def _bearer() -> str | None:

@@ -61,6 +61,25 @@ def _number(value: Any) -> float:
     return number if math.isfinite(number) and number >= 0 else 0.0
 
 
+def clean_phase(phase: dict[str, Any]) -> dict[str, Any]:
+    """A report phase with the fields and types the views rely on, whatever was sent."""
+    clean: dict[str, Any] = {
+        "when": str(phase.get("when", "")),
+        "outcome": str(phase.get("outcome", "")),
+        "duration": _number(phase.get("duration")),
+    }
+    if phase.get("longrepr"):
+        clean["longrepr"] = str(phase["longrepr"])
+    if "wasxfail" in phase:
+        clean["wasxfail"] = str(phase["wasxfail"])
+    sections = phase.get("sections")
+    if isinstance(sections, list):
+        clean["sections"] = [
+            [str(s[0]), str(s[1])] for s in sections if isinstance(s, (list, tuple)) and len(s) == 2
+        ]
+    return clean
+
+
 @dataclass
 class TestResult:
     """One test of a run, as the page shows it."""
@@ -107,6 +126,7 @@ class RunState:
     output: str = ""
     output_dropped: int = 0
     session_ended: bool = False
+    last_plugin_event: int = 0
     seq: int = 0
     structure: int = 0
     """Bumped whenever the set of tests changes, so views know to re-render the tree."""
@@ -123,8 +143,17 @@ class RunState:
         return {name: self.counts.get(name, 0) for name in COUNTED}
 
     def apply(self, event: dict[str, Any]) -> set[str]:
-        """Fold one event in; return the node ids whose rows changed."""
+        """Fold one event in; return the node ids whose rows changed.
+
+        Plugin events carry `i`, their number in the session: a repeat or an older one is
+        dropped, so duplicated or replayed events never count twice.
+        """
         self.seq += 1
+        number = event.get("i")
+        if isinstance(number, int) and not isinstance(number, bool):
+            if number <= self.last_plugin_event:
+                return set()
+            self.last_plugin_event = number
         handler = getattr(self, "_on_" + str(event.get("type")), None)
         if handler is None or (self.status != "running" and event.get("type") != "run_exit"):
             return set()
@@ -184,7 +213,8 @@ class RunState:
         test = self._test(str(event.get("nodeid", "")))
         self._locate(test, event.get("location"))
         self.counts.subtract(test.categories)  # a repeated end replaces, never double counts
-        phases = [p for p in event.get("phases") or () if isinstance(p, dict)]
+        raw = event.get("phases")
+        phases = [clean_phase(p) for p in raw if isinstance(p, dict)] if isinstance(raw, list) else []
         test.phases = phases
         test.worker = event.get("worker") if isinstance(event.get("worker"), str) else None
         test.duration = sum(_number(p.get("duration")) for p in phases)

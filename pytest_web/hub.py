@@ -17,6 +17,10 @@ from typing import Any
 from pytest_web.fold import RunState
 
 KEEP_RUNS = 20
+PLUGIN_EVENTS = frozenset(
+    {"session_start", "collection", "collect_error", "test_start", "test_end", "session_end"}
+)
+"""The event types the plugin may send; the others (run_created, output, run_exit) are ours."""
 
 
 @dataclass

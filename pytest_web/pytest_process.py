@@ -45,7 +45,10 @@ def has_xdist(python: str) -> bool:
     """Whether the interpreter that runs the tests can import pytest-xdist."""
     try:
         done = subprocess.run(
-            [python, "-c", "import xdist"], capture_output=True, timeout=60, stdin=subprocess.DEVNULL
+            [python, "-c", "import xdist"],
+            capture_output=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.TimeoutExpired):
         return False

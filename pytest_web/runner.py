@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import json
 import os
 import secrets
 import signal
@@ -14,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from pytest_web import pytest_process
-from pytest_web.hub import Hub, Run
+from pytest_web.hub import PLUGIN_EVENTS, Hub, Run
 from pytest_web.selection import Selection, expression_args, nodeid_args
 
 CANCEL_GRACE = 3.0
 """Seconds between SIGINT and SIGKILL when a run is cancelled."""
+RECORD_NAME = "events.jsonl"
+"""The plugin also writes every event here; read back only when pytest died mid-run."""
 PIPE_DRAIN = 1.0
 """Seconds to wait for the last output once pytest has exited (a daemon may hold the pipe)."""
 
@@ -60,13 +63,18 @@ class Runner:
                     "PYTEST_WEB_URL": self.ingest_url,
                     "PYTEST_WEB_RUN": run.id,
                     "PYTEST_WEB_SECRET": run.secret,
+                    "PYTEST_WEB_RECORD": os.path.join(workdir, RECORD_NAME),
                 }
             )
             try:
                 process = pytest_process.spawn(command, self.repo, env)
             except OSError as error:
-                self.hub.publish(run, [{"type": "output", "text": f"cannot start pytest: {error}\n"}])
-                self.hub.publish(run, [{"type": "run_exit", "returncode": None, "time": time.time()}])
+                self.hub.publish(
+                    run, [{"type": "output", "text": f"cannot start pytest: {error}\n"}]
+                )
+                self.hub.publish(
+                    run, [{"type": "run_exit", "returncode": None, "time": time.time()}]
+                )
                 raise
             self.active = Active(run, process, workdir)
             threading.Thread(target=self._watch, args=(self.active,), daemon=True).start()
@@ -96,6 +104,8 @@ class Runner:
         pump.join(PIPE_DRAIN)
         _signal_group(active.process.pid, signal.SIGKILL)  # leftovers: workers, daemons
         pump.join(PIPE_DRAIN)
+        if not active.run.state.session_ended:  # a crash: recover what was never posted
+            self.hub.publish(active.run, read_record(os.path.join(active.workdir, RECORD_NAME)))
         event = {
             "type": "run_exit",
             "returncode": returncode,
@@ -130,6 +140,23 @@ class Runner:
         if active is None or active.run.id != run_id:
             return None
         return active.run if secrets.compare_digest(active.run.secret, secret) else None
+
+
+def read_record(path: str) -> list[dict[str, Any]]:
+    """The plugin events of a record file (complete, valid lines only)."""
+    events = []
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(event, dict) and event.get("type") in PLUGIN_EVENTS:
+                    events.append(event)
+    except OSError:
+        pass
+    return events
 
 
 def _signal_group(pid: int, sig: int) -> None:

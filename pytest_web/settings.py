@@ -30,7 +30,11 @@ class Settings:
             "python": env.get("PYTEST_WEB_PYTHON") or sys.executable,
             "ingest_url": env.get("PYTEST_WEB_INGEST_URL", ""),
             "allowed_hosts": LOOPBACK_HOSTS
-            | {h.strip().lower() for h in env.get("PYTEST_WEB_ALLOW_HOSTS", "").split(",") if h.strip()},
+            | {
+                h.strip().lower()
+                for h in env.get("PYTEST_WEB_ALLOW_HOSTS", "").split(",")
+                if h.strip()
+            },
         }
         if env.get("PYTEST_WEB_TOKEN"):
             values["token"] = env["PYTEST_WEB_TOKEN"]

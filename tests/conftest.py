@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
-
 from support import DEMO, Server, launch_server, stop_server
+
 
 @pytest.fixture
 def make_server() -> Iterator[Callable[..., Server]]:
@@ -39,13 +39,10 @@ def demo_server(make_server: Callable[..., Server], demo_repo: Path) -> Server:
     return make_server(demo_repo)
 
 
-
-
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright (never `playwright install`)."""
     from playwright.sync_api import expect, sync_playwright
-
     from support import CHROMIUM, CHROMIUM_ARGS
 
     expect.set_options(timeout=30_000)  # a loaded 2-core CI machine collects slowly

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
-
 from support import Server
 
 COUNTED = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
@@ -74,7 +73,11 @@ def test_run_all_streams_live_and_ends_with_pytest_counts(
     wait_finished(page)
     run_id = server.api("GET", "/api/runs").json()["runs"][0]["id"]
     run = server.api("GET", f"/api/runs/{run_id}").json()
-    assert page_counts(page) == run["counts"] == {**dict.fromkeys(COUNTED, 0), "passed": 10, "failed": 2}
+    assert (
+        page_counts(page)
+        == run["counts"]
+        == {**dict.fromkeys(COUNTED, 0), "passed": 10, "failed": 2}
+    )
     assert row_statuses(page) == api_statuses(server, run_id)
     page.locator("#output-panel summary").click()
     expect(page.locator("#output")).to_contain_text("2 failed, 10 passed")
@@ -107,9 +110,7 @@ def test_filter_failed_shows_only_failures(demo_server: Server, page: Page) -> N
     expect(page.locator("li.t")).to_have_count(8)
 
 
-def test_reload_mid_run_and_after_shows_the_same_state(
-    make_server, slow_repo, page: Page
-) -> None:
+def test_reload_mid_run_and_after_shows_the_same_state(make_server, slow_repo, page: Page) -> None:
     server = make_server(slow_repo)
     run_id = server.start_run()
     page.goto(server.page_url)

@@ -462,3 +462,34 @@ def test_as_json() -> None:
     assert data["tests"] == [{"nodeid": "t.py::test_a", "outcome": "failed", "duration": 1.5}]
     assert data["status"] == "running"
     assert "tests" not in state.as_json(with_tests=False)
+
+
+def test_numbered_plugin_events_are_folded_once() -> None:
+    state = fold.RunState("r")
+    start = {"type": "test_start", "nodeid": "t.py::a", "i": 1}
+    end = {
+        "type": "test_end",
+        "nodeid": "t.py::a",
+        "i": 2,
+        "phases": [{"when": "call", "outcome": "failed", "duration": 1.0}],
+    }
+    for event in (start, end, start, end, {**end, "i": 1}):
+        state.apply(event)
+    assert state.summary()["failed"] == 1
+    assert state.tests["t.py::a"].outcome == "failed"
+    assert state.last_plugin_event == 2
+
+
+def test_malformed_phases_are_cleaned() -> None:
+    state = fold.RunState("r")
+    state.apply({"type": "test_end", "nodeid": "t.py::a", "phases": 5})
+    assert state.tests["t.py::a"].outcome == "notrun"
+    state.apply(
+        {
+            "type": "test_end",
+            "nodeid": "t.py::b",
+            "phases": [{"when": "call", "outcome": "passed", "duration": "x", "sections": [1, [2]]}],
+        }
+    )
+    test = state.tests["t.py::b"]
+    assert test.outcome == "passed" and test.duration == 0.0 and test.sections == []

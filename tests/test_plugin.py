@@ -621,3 +621,52 @@ def test_collect_file_without_errors(
         ("test_one.py::test_a", 1),
         ("test_one.py::test_b", 5),
     ]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_record_file_holds_the_same_events_as_the_stream(
+    pytester: pytest.Pytester, reporting: Ingest, workers: int
+) -> None:
+    record = pytester.path / "events.jsonl"
+    reporting_env = pytest.MonkeyPatch()
+    reporting_env.setenv("PYTEST_WEB_RECORD", str(record))
+    try:
+        pytester.makepyfile(test_suite=OUTCOMES_SUITE)
+        pytester.runpytest_subprocess(
+            "-p", "pytest_web_plugin", "-p", "xdist", "-n", str(workers), timeout=TIMEOUT
+        )
+    finally:
+        reporting_env.undo()
+    recorded = [json.loads(line) for line in record.read_text().splitlines()]
+    assert recorded == reporting.events
+    assert [e["i"] for e in recorded] == list(range(1, len(recorded) + 1))
+    assert folded(recorded) == SUITE_COUNTS
+
+
+def test_record_alone_needs_no_server(pytester: pytest.Pytester, clean_env) -> None:
+    record = pytester.path / "alone.jsonl"
+    clean_env.setenv("PYTEST_WEB_RECORD", str(record))
+    pytester.makepyfile(test_suite=OUTCOMES_SUITE)
+    result = pytester.runpytest_subprocess("-p", "pytest_web_plugin", timeout=TIMEOUT)
+    assert result.parseoutcomes() == SUITE_COUNTS
+    recorded = [json.loads(line) for line in record.read_text().splitlines()]
+    assert "run" not in recorded[0]
+    assert folded(recorded) == SUITE_COUNTS
+
+
+def test_record_survives_a_hard_crash(pytester: pytest.Pytester, clean_env) -> None:
+    record = pytester.path / "crash.jsonl"
+    clean_env.setenv("PYTEST_WEB_RECORD", str(record))
+    pytester.makepyfile(
+        test_die="import os\n\ndef test_a():\n    pass\n\ndef test_die():\n    os._exit(3)\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "pytest_web_plugin", timeout=TIMEOUT)
+    assert result.ret == 3
+    recorded = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [(e["type"], e.get("nodeid")) for e in recorded] == [
+        ("session_start", None),
+        ("collection", None),
+        ("test_start", "test_die.py::test_a"),
+        ("test_end", "test_die.py::test_a"),
+        ("test_start", "test_die.py::test_die"),
+    ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import requests
-
 from support import Server
 
 
@@ -13,7 +12,11 @@ def test_tests_lists_collected_ids(demo_server: Server) -> None:
     ids = {t["nodeid"] for t in data["tests"]}
     assert "tests/test_params.py::TestStrings::test_title[htmx]" in ids
     first = next(t for t in data["tests"] if t["nodeid"].endswith("::test_passes"))
-    assert first == {"nodeid": "tests/test_outcomes.py::test_passes", "file": "tests/test_outcomes.py", "line": 9}
+    assert first == {
+        "nodeid": "tests/test_outcomes.py::test_passes",
+        "file": "tests/test_outcomes.py",
+        "line": 9,
+    }
 
 
 def test_tests_with_k_and_m(demo_server: Server) -> None:
@@ -21,7 +24,9 @@ def test_tests_with_k_and_m(demo_server: Server) -> None:
     assert len(by_k["tests"]) == 7
     by_m = demo_server.api("GET", "/api/tests", params={"m": "slow"}).json()
     assert [t["nodeid"].split("::")[-1] for t in by_m["tests"]] == [
-        "test_slow[0.3]", "test_slow[0.6]", "test_slow[0.9]"
+        "test_slow[0.3]",
+        "test_slow[0.6]",
+        "test_slow[0.9]",
     ]
 
 
@@ -112,10 +117,17 @@ def test_token_in_url_becomes_a_cookie_and_disappears(demo_server: Server) -> No
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     # A cookie alone cannot start anything: htmx's header is needed, and the origin must match.
-    assert session.post(demo_server.url + "/runs", data={"scope": "all"}, timeout=10).status_code == 403
+    assert (
+        session.post(demo_server.url + "/runs", data={"scope": "all"}, timeout=10).status_code
+        == 403
+    )
     foreign = {"HX-Request": "true", "Origin": "http://evil.example"}
-    assert session.post(demo_server.url + "/runs", data={"scope": "all"}, headers=foreign,
-                        timeout=10).status_code == 403
+    assert (
+        session.post(
+            demo_server.url + "/runs", data={"scope": "all"}, headers=foreign, timeout=10
+        ).status_code
+        == 403
+    )
     assert demo_server.api("GET", "/api/runs").json() == {"runs": []}
 
 
@@ -128,11 +140,25 @@ def test_foreign_host_is_refused(demo_server: Server) -> None:
 def test_ingest_needs_json_the_active_run_and_its_secret(demo_server: Server) -> None:
     url = demo_server.url + "/internal/event"
     event = {"type": "test_end", "run": "x", "nodeid": "a", "phases": []}
-    assert requests.post(url, data="{}", headers={"Content-Type": "text/plain"}, timeout=10).status_code == 415
+    assert (
+        requests.post(
+            url, data="{}", headers={"Content-Type": "text/plain"}, timeout=10
+        ).status_code
+        == 415
+    )
     assert requests.post(url, json=event, timeout=10).status_code == 403
     run_id = demo_server.start_run(nodeids=["tests/test_params.py::test_slow[0.9]"])
-    forged = {**event, "run": run_id, "nodeid": "tests/test_params.py::test_slow[0.9]",
-              "phases": [{"when": "call", "outcome": "failed", "duration": 0}]}
-    assert requests.post(url, json=forged, headers={"X-Pytest-Web-Secret": "guess"}, timeout=10).status_code == 403
+    forged = {
+        **event,
+        "run": run_id,
+        "nodeid": "tests/test_params.py::test_slow[0.9]",
+        "phases": [{"when": "call", "outcome": "failed", "duration": 0}],
+    }
+    assert (
+        requests.post(
+            url, json=forged, headers={"X-Pytest-Web-Secret": "guess"}, timeout=10
+        ).status_code
+        == 403
+    )
     run = demo_server.wait_run(run_id)
     assert run["counts"]["passed"] == 1 and run["counts"]["failed"] == 0

@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, request
 
 from pytest_web import state
-from pytest_web.hub import Run
+from pytest_web.hub import PLUGIN_EVENTS, Run
 
 bp = Blueprint("ingest", __name__, url_prefix="/internal")
 
 SECRET_HEADER = "X-Pytest-Web-Secret"
-PLUGIN_EVENTS = {"session_start", "collection", "collect_error", "test_start", "test_end", "session_end"}
 MAX_BATCH = 5000
 
 

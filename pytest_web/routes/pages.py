@@ -50,8 +50,11 @@ def _form_selection() -> dict:
             abort(400, "no tests are checked: tick some, or use Run all")
     elif scope == "failed":
         current = state.hub().current
-        failed = [t.nodeid for t in current.state.tests.values()
-                  if t.outcome in ("failed", "error")] if current else []
+        failed = (
+            [t.nodeid for t in current.state.tests.values() if t.outcome in ("failed", "error")]
+            if current
+            else []
+        )
         if not failed:
             abort(400, "the last run has no failed tests to rerun")
         data["nodeids"] = failed
