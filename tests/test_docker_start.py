@@ -151,7 +151,8 @@ def _serve_read_only_demo(
     data = data_dir(workspace)
     before = listing(repo)
 
-    server = run_script(as_user, venv, workspace, repo, data)
+    allow = "pytest-web.test, Other.Test"
+    server = run_script(as_user, venv, workspace, repo, data, PYTEST_WEB_ALLOW_HOSTS=allow)
     try:
         out = server.output
         assert "no PYTEST_WEB_TOKEN given" in out
@@ -163,6 +164,8 @@ def _serve_read_only_demo(
         assert server.get("/api/runs", token=None).status_code == 401
         assert server.get("/api/runs", token="wrong-token-0123456789").status_code == 401
         assert server.get("/api/runs").status_code == 200
+        for host, status in (("pytest-web.test", 200), ("other.test:80", 200), ("evil.test", 403)):
+            assert server.get("/api/runs", headers={"Host": host}).status_code == status, host
 
         response = server.post("/api/runs", json={"workers": 0})
         assert response.status_code == 202, response.text

@@ -180,6 +180,7 @@ class Started:
     def get(self, path: str, token: str | None = "", **kwargs) -> requests.Response:
         token = self.token if token == "" else token
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers.update(kwargs.pop("headers", {}))
         kwargs.setdefault("timeout", 30)
         return requests.get(self.url + path, headers=headers, **kwargs)
 
