@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template, request
 
 from pytest_web import actions, state
 from pytest_web.selection import SelectionError, parse_selection
-from pytest_web.views import page_context, render_page_or
+from pytest_web.views import is_htmx, page_context, render_page_or
 
 bp = Blueprint("pages", __name__)
 
@@ -20,7 +20,10 @@ def index():
 def tests():
     actions.discover_tests(request.args.get("k"), request.args.get("m"))
     run = actions.current_collection()
-    return render_page_or("_run.html", **state.renderer().run_context(run))
+    html = render_page_or("_run.html", **state.renderer().run_context(run))
+    if is_htmx():  # a successful fetch clears an earlier error
+        html += render_template("_notice.html", message="", oob=True)
+    return html
 
 
 @bp.get("/runs/<run_id>")
