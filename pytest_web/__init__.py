@@ -23,7 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from pytest_web import auth, errors
     from pytest_web.hub import Hub
     from pytest_web.render import Renderer
-    from pytest_web.routes import api, ingest, pages, stream
+    from pytest_web.routes import api, health, ingest, pages, stream
     from pytest_web.runner import Runner
     from pytest_web.settings import Settings
 
@@ -44,6 +44,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     }
     auth.init_app(app)
     errors.init_app(app)
-    for module in (pages, api, stream, ingest):
+    for module in (pages, api, stream, ingest, health):
         app.register_blueprint(module.bp)
     return app

@@ -16,6 +16,7 @@ from flask import Flask, Response, abort, redirect, request
 from pytest_web import state
 
 PUBLIC_PREFIXES = ("/static/", "/internal/")
+PUBLIC_PATHS = {"/healthz"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -52,7 +53,7 @@ def check_request() -> Response | None:
     """Runs before every request; aborts with 403/401 when a rule is broken."""
     if not _host_allowed():
         abort(403, "this Host is not allowed (start pytest-web with --allow-host NAME to add it)")
-    if request.path.startswith(PUBLIC_PREFIXES):
+    if request.path.startswith(PUBLIC_PREFIXES) or request.path in PUBLIC_PATHS:
         return None
     if (request.method in UNSAFE_METHODS or request.path == "/events") and not _origin_allowed():
         abort(403, "cross-origin requests are not allowed")

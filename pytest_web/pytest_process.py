@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ def plugin_dir() -> str:
     pytest, whether or not pytest-web is installed there, and shadows nothing of the project's.
     """
     folder = tempfile.mkdtemp(prefix="pytest-web-plugin-")
+    atexit.register(shutil.rmtree, folder, True)
     shutil.copy(pytest_web_plugin.__file__, os.path.join(folder, PLUGIN_MODULE + ".py"))
     return folder
 
