@@ -1,7 +1,12 @@
 """pytest-web's pytest plugin: reports a run's events to the pytest-web server.
 
 Standard library only, so it loads in any interpreter that has pytest, even one where
-pytest-web itself is not installed. It is a no-op unless its environment variables are set:
+pytest-web itself is not installed. It is a no-op unless ``--web-record`` or its environment
+variables are set:
+
+- ``--web-record=PATH``: write the run's events to PATH as JSON lines (gzip-compressed when PATH
+  ends in ``.gz``), flushed per line, with no server at all: a CI job keeps the file as an
+  artifact and ``pytest-web view PATH`` shows it later.
 
 - ``PYTEST_WEB_URL``, ``PYTEST_WEB_RUN``, ``PYTEST_WEB_SECRET``: POST the run's events in
   batches to the server's ingest route.
@@ -17,6 +22,7 @@ network, and if the server is unreachable the plugin says so once on stderr and 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import os
 import queue
@@ -25,6 +31,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import weakref
+import zlib
 from typing import Any
 
 import pytest
@@ -43,6 +51,8 @@ FLUSH_TIMEOUT = 10.0
 TEXT_CAP = 256 * 1024
 
 _REPORTER_NAME = "pytest-web-reporter"
+_PARSERS: weakref.WeakSet[Any] = weakref.WeakSet()
+"""Parsers that already have our options: the module may be registered under two names."""
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -145,22 +155,41 @@ class Sender:
 
 
 class Recorder:
-    """Appends each event as a JSON line, written through at once so a crash loses nothing."""
+    """Appends each event as a JSON line, written through at once so a crash loses nothing.
 
-    def __init__(self, path: str) -> None:
-        self.fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    A path ending in ``.gz`` is gzip-compressed with a sync flush per line: readable up to the
+    last whole line even when the run dies. ``fresh`` starts the file anew (``--web-record``).
+    """
+
+    def __init__(self, path: str, fresh: bool = False) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if fresh else os.O_APPEND)
+        self.fd: int | None = os.open(path, flags, 0o644 if fresh else 0o600)
+        self.zip: gzip.GzipFile | None = None
+        if path.endswith(".gz"):
+            raw = os.fdopen(self.fd, "wb", buffering=0, closefd=False)
+            self.zip = gzip.GzipFile(filename="", mode="wb", fileobj=raw)
 
     def write(self, line: str) -> None:
         if self.fd is not None:
             try:
-                os.write(self.fd, (line + "\n").encode())
-            except OSError:
+                if self.zip is not None:
+                    self.zip.write((line + "\n").encode())
+                    self.zip.flush(zlib.Z_SYNC_FLUSH)
+                else:
+                    os.write(self.fd, (line + "\n").encode())
+            except (OSError, ValueError, zlib.error):
                 self.close()
 
     def close(self) -> None:
         if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+            fd, self.fd = self.fd, None
+            try:
+                if self.zip is not None:
+                    self.zip.close()
+            except (OSError, ValueError, zlib.error):
+                pass
+            finally:
+                os.close(fd)
 
 
 class Reporter:
@@ -306,6 +335,37 @@ class Collector:
             sys.__stderr__.write(f"pytest-web: cannot write {self.path}: {error}\n")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    if parser in _PARSERS:  # registered as both pytest_web.plugin and pytest_web_plugin
+        return
+    _PARSERS.add(parser)
+    parser.getgroup("pytest-web").addoption(
+        "--web-record",
+        dest="web_record",
+        metavar="PATH",
+        default=None,
+        help="Write this run's events to PATH as JSON lines (.gz: compressed), flushed per line, "
+        "for `pytest-web view PATH` (also PYTEST_WEB_RECORD).",
+    )
+
+
+def _recorder(config: pytest.Config) -> Recorder | None:
+    """The record file: ``--web-record`` (a bad path stops pytest) or PYTEST_WEB_RECORD."""
+    option_path = config.getoption("web_record", None)
+    if option_path:
+        try:
+            return Recorder(str(option_path), fresh=True)
+        except OSError as error:
+            raise pytest.UsageError(f"--web-record: cannot write {option_path}: {error}") from None
+    record_path = os.environ.get(ENV_RECORD)
+    if record_path:
+        try:
+            return Recorder(record_path)
+        except OSError as error:
+            sys.__stderr__.write(f"pytest-web: cannot record to {record_path}: {error}\n")
+    return None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if _is_worker(config) or config.pluginmanager.has_plugin(_REPORTER_NAME):
         return
@@ -314,14 +374,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(Collector(collect_path), _REPORTER_NAME)
         return
     url, run, secret = (os.environ.get(name) for name in (ENV_URL, ENV_RUN, ENV_SECRET))
+    recorder = _recorder(config)
     sender = Sender(url, secret) if url and run and secret else None
-    recorder = None
-    record_path = os.environ.get(ENV_RECORD)
-    if record_path:
-        try:
-            recorder = Recorder(record_path)
-        except OSError as error:
-            sys.__stderr__.write(f"pytest-web: cannot record to {record_path}: {error}\n")
     if sender is not None or recorder is not None:
         reporter = Reporter(config, sender, recorder, run if sender else "")
         config.pluginmanager.register(reporter, _REPORTER_NAME)
