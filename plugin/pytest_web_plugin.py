@@ -46,6 +46,7 @@ SECRET_HEADER = "X-Pytest-Web-Secret"
 
 BATCH_SECONDS = 0.05
 BATCH_MAX = 500
+BATCH_BYTES = 1024 * 1024
 POST_TIMEOUT = 5.0
 FLUSH_TIMEOUT = 10.0
 TEXT_CAP = 256 * 1024
@@ -108,6 +109,7 @@ class Sender:
         done = False
         while not done:
             batch: list[str] = []
+            size = 0
             item = self.queue.get()
             deadline = time.monotonic() + BATCH_SECONDS
             while True:
@@ -115,7 +117,8 @@ class Sender:
                     done = True
                     break
                 batch.append(item)
-                if len(batch) >= BATCH_MAX:
+                size += len(item)
+                if len(batch) >= BATCH_MAX or size >= BATCH_BYTES:
                     break
                 try:
                     item = self.queue.get(timeout=max(0.0, deadline - time.monotonic()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +34,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=_asset_folder("static"),
     )
     settings = Settings.from_env(test_config)
-    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024  # 100,000 node ids fit
     hub = Hub()
+    runner = Runner(hub, settings.repo, settings.python, settings.ingest_url)
+    atexit.register(runner.shutdown)  # a stopping server leaves no pytest behind
     app.extensions["pytest_web"] = {
         "settings": settings,
         "hub": hub,
-        "runner": Runner(hub, settings.repo, settings.python, settings.ingest_url),
+        "runner": runner,
         "renderer": Renderer(app.jinja_env),
         "collection": None,
     }

@@ -1,7 +1,11 @@
 """The one event model: a run's state is the fold of its events.
 
-Live runs, reconnect snapshots and (later) CI result files all go through `RunState.apply`.
+Live runs, reconnect snapshots and CI result files all go through `RunState.apply`.
 Pure code: no I/O, no clock, no framework.
+
+A `test_end` that names its `source` (a result file) is one attempt among others: every attempt is
+kept, the last one stands for the test, and a test that both failed and passed is flaky. Without
+`source` (a live run) a repeated end replaces the earlier one.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ COUNTED = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
 
 OUTPUT_CAP = 2 * 1024 * 1024
 """Raw terminal output kept per run (the tail is kept, older text is dropped)."""
+
+FAILING = frozenset({"failed", "error", "rerun"})
+"""Attempt outcomes that, next to a passed attempt, make a test flaky."""
 
 SEVERITY = {
     "error": 6,
@@ -81,6 +88,17 @@ def clean_phase(phase: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
+class Attempt:
+    """One report of a test in a result file: where it came from and how it went."""
+
+    source: str
+    outcome: str
+    duration: float
+    phases: list[dict[str, Any]]
+    worker: str | None = None
+
+
+@dataclass
 class TestResult:
     """One test of a run, as the page shows it."""
 
@@ -92,6 +110,11 @@ class TestResult:
     duration: float = 0.0
     worker: str | None = None
     phases: list[dict[str, Any]] = field(default_factory=list)
+    source: str = ""
+    """The result file of the attempt shown (empty for live runs)."""
+    attempts: list[Attempt] = field(default_factory=list)
+    """Every attempt read from result files, in order (empty for live runs)."""
+    flaky: bool = False
 
     @property
     def categories(self) -> list[str]:
@@ -139,6 +162,10 @@ class RunState:
     def done(self) -> int:
         return sum(1 for t in self.tests.values() if t.outcome not in ("queued", "running"))
 
+    @property
+    def flaky(self) -> list[TestResult]:
+        return [t for t in self.tests.values() if t.flaky]
+
     def summary(self) -> dict[str, int]:
         return {name: self.counts.get(name, 0) for name in COUNTED}
 
@@ -181,7 +208,9 @@ class RunState:
         known = self.tests
         self.tests = {}
         for nodeid in nodeids:
-            self.tests[nodeid] = known.pop(nodeid, None) or TestResult(nodeid, 0, file=nodeid.split("::")[0])
+            self.tests[nodeid] = known.pop(nodeid, None) or TestResult(
+                nodeid, 0, file=nodeid.split("::")[0]
+            )
         self.tests.update(known)
         for index, test in enumerate(self.tests.values()):
             test.index = index
@@ -214,11 +243,19 @@ class RunState:
         self._locate(test, event.get("location"))
         self.counts.subtract(test.categories)  # a repeated end replaces, never double counts
         raw = event.get("phases")
-        phases = [clean_phase(p) for p in raw if isinstance(p, dict)] if isinstance(raw, list) else []
+        phases = (
+            [clean_phase(p) for p in raw if isinstance(p, dict)] if isinstance(raw, list) else []
+        )
         test.phases = phases
         test.worker = event.get("worker") if isinstance(event.get("worker"), str) else None
         test.duration = sum(_number(p.get("duration")) for p in phases)
         test.outcome = worst_outcome(phases) or "notrun"
+        if "source" in event:
+            source = str(event.get("source") or "")
+            test.source = source
+            test.attempts.append(Attempt(source, test.outcome, test.duration, phases, test.worker))
+            outcomes = {a.outcome for a in test.attempts}
+            test.flaky = "passed" in outcomes and bool(outcomes & FAILING)
         self.counts.update(test.categories)
         self.counts += Counter()  # drop zero entries
         return {test.nodeid}
@@ -251,9 +288,17 @@ class RunState:
             if test.outcome == "running" and self.status == "crashed":
                 message = f"pytest exited (code {self.returncode}) while this test was running"
                 self._on_test_end(
-                    {"nodeid": test.nodeid, "phases": [
-                        {"when": "call", "outcome": "failed", "duration": 0, "longrepr": message}
-                    ]}
+                    {
+                        "nodeid": test.nodeid,
+                        "phases": [
+                            {
+                                "when": "call",
+                                "outcome": "failed",
+                                "duration": 0,
+                                "longrepr": message,
+                            }
+                        ],
+                    }
                 )
                 touched.add(test.nodeid)
             elif test.outcome in ("queued", "running"):
@@ -273,9 +318,17 @@ class RunState:
             "selection": self.selection,
         }
         if with_tests:
-            data["tests"] = [
-                {"nodeid": t.nodeid, "outcome": t.outcome, "duration": t.duration}
-                for t in self.tests.values()
-            ]
+            data["tests"] = [_test_json(t) for t in self.tests.values()]
             data["errors"] = list(self.collect_errors)
         return data
+
+
+def _test_json(test: TestResult) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "nodeid": test.nodeid,
+        "outcome": test.outcome,
+        "duration": test.duration,
+    }
+    if test.attempts:  # read from result files
+        data.update(source=test.source, attempts=len(test.attempts), flaky=test.flaky)
+    return data

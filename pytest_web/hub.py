@@ -60,6 +60,7 @@ class Hub:
         self.version = 0
         self.keep = keep
         self.subscribers = 0
+        self.closed = False
         self._cond = threading.Condition()
 
     def create_run(self, selection: dict[str, Any], command: list[str]) -> Run:
@@ -89,6 +90,13 @@ class Hub:
         with self._cond:
             self._cond.wait_for(lambda: self.version != version, timeout)
             return self.version
+
+    def close(self) -> None:
+        """The server is stopping: wake every stream so it ends now."""
+        with self._cond:
+            self.closed = True
+            self.version += 1
+            self._cond.notify_all()
 
     def get(self, run_id: str) -> Run | None:
         return self.runs.get(run_id)

@@ -23,6 +23,9 @@ CANCEL_GRACE = 3.0
 RECORD_NAME = "events.jsonl"
 """The plugin also writes every event here; read back only when pytest died mid-run."""
 PIPE_DRAIN = 1.0
+OUTPUT_LIMIT = 8 * 1024 * 1024
+"""Bytes of pytest's terminal output shown per run; the rest is read and dropped."""
+OUTPUT_NOTE = "\n[pytest-web: output past 8 MB is not shown]\n"
 """Seconds to wait for the last output once pytest has exited (a daemon may hold the pipe)."""
 
 
@@ -119,20 +122,34 @@ class Runner:
                 self.active = None
 
     def _pump(self, active: Active) -> None:
+        """Publish pytest's terminal output; past OUTPUT_LIMIT keep draining, publish no more."""
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         stream = active.process.stdout
+        published = 0
         try:
             while True:
                 chunk = stream.read1(65536)
                 if not chunk:
                     break
-                self.hub.publish(active.run, [{"type": "output", "text": decoder.decode(chunk)}])
+                if published < OUTPUT_LIMIT:
+                    published += len(chunk)
+                    text = decoder.decode(chunk)
+                    if published >= OUTPUT_LIMIT:
+                        text += OUTPUT_NOTE
+                    self.hub.publish(active.run, [{"type": "output", "text": text}])
         except (OSError, ValueError):
             pass
         finally:
             tail = decoder.decode(b"", final=True)
-            if tail:
+            if tail and published < OUTPUT_LIMIT:
                 self.hub.publish(active.run, [{"type": "output", "text": tail}])
+
+    def shutdown(self) -> None:
+        """The server is stopping: stop the active run's whole process group now."""
+        active = self.active
+        if active is not None and active.process.poll() is None:
+            active.cancelled = True
+            _signal_group(active.process.pid, signal.SIGKILL)
 
     def accepts(self, run_id: str, secret: str) -> Run | None:
         """The active run, if `run_id` and `secret` are its own (constant-time compare)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
 
@@ -20,11 +21,31 @@ class PytestWebServer(BaseApplication):
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        self.cfg.set("post_worker_init", _stop_cleanly_on_sigterm)
 
     def load(self):
         from pytest_web import create_app
 
         return create_app()
+
+
+def _stop_cleanly_on_sigterm(worker) -> None:
+    """Chain our shutdown before gunicorn's SIGTERM handler: stop pytest, end the streams.
+
+    Without it, open event streams hold the worker until the arbiter kills it, and a running
+    pytest (in its own session) would outlive the server.
+    """
+    previous = signal.getsignal(signal.SIGTERM)
+    app = worker.wsgi
+
+    def on_sigterm(signum, frame):
+        shared = app.extensions["pytest_web"]
+        shared["runner"].shutdown()
+        shared["hub"].close()
+        if callable(previous):
+            previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
 
 
 def display_host(host: str) -> str:

@@ -37,6 +37,13 @@ def list_runs():
     return jsonify({"runs": [run.state.as_json(with_tests=False) for run in runs]})
 
 
+@bp.get("/status")
+def status():
+    """What the server is doing: the active run and how many event streams are open."""
+    active = state.runner().active
+    return jsonify({"active": active.run.id if active else None, "streams": state.hub().subscribers})
+
+
 @bp.get("/runs/<run_id>")
 def get_run(run_id: str):
     return jsonify(actions.find_run(run_id).state.as_json())

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 from flask import Blueprint, abort, request
 
 from pytest_web import state
@@ -11,6 +15,19 @@ bp = Blueprint("ingest", __name__, url_prefix="/internal")
 
 SECRET_HEADER = "X-Pytest-Web-Secret"
 MAX_BATCH = 5000
+MAX_BYTES = 8 * 1024 * 1024
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """JSON may carry lone surrogates (`"\\ud800"`), which cannot be encoded to a page: replace."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, list):
+        return [without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def _events(data: object) -> list[dict]:
@@ -36,9 +53,14 @@ def _run_of(events: list[dict]) -> Run:
 def event():
     if request.mimetype != "application/json":
         abort(415, "events are JSON (Content-Type: application/json)")
-    data = request.get_json(silent=True)
-    if data is None:
+    request.max_content_length = MAX_BYTES  # also caps chunked bodies
+    body = request.get_data(cache=False)
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
         abort(400, "the body is not valid JSON")
+    if _SURROGATE_ESCAPE.search(body):
+        data = without_lone_surrogates(data)
     events = _events(data)
     run = _run_of(events)
     accepted = [e for e in events if e.get("type") in PLUGIN_EVENTS]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 
@@ -14,7 +15,8 @@ from pytest_web.sse import PING, ServerSentEvent, parse_event_id
 
 bp = Blueprint("stream", __name__)
 
-KEEPALIVE = 15.0
+KEEPALIVE = float(os.environ.get("PYTEST_WEB_KEEPALIVE", "15"))
+"""Seconds between keep-alive comments; a vanished tab is noticed at the next one."""
 BATCH_INTERVAL = 0.1
 """Changes are gathered this long before a message, so a fast run costs few, larger swaps."""
 
@@ -25,7 +27,7 @@ def event_stream(hub: Hub, renderer: Renderer, cursor: tuple[str, int] | None) -
     try:
         yield str(ServerSentEvent(retry=1000))
         version = -1
-        while True:
+        while not hub.closed:
             run = hub.current
             if run is None or (cursor and cursor[0] == run.id and cursor[1] == run.state.seq):
                 new_version = hub.wait(version, KEEPALIVE)

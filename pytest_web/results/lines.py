@@ -1,0 +1,75 @@
+"""JSON lines, one bounded line at a time: shared by recordings and pytest-reportlog files."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from pytest_web.results.load import MAX_LINE_BYTES, ResultFile, ResultFileError, cap_text
+
+
+def json_lines(stream: Any, result: ResultFile) -> Iterator[dict[str, Any]]:
+    """Each line's object. A cut-off last line (a run killed mid-write) is dropped with a
+    warning; any other bad line refuses the file."""
+    number = 0
+    while True:
+        line = stream.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_BYTES:
+            limit = MAX_LINE_BYTES // 2**20
+            raise ResultFileError(result.path, f"line {number} is longer than {limit} MB")
+        if number == 1:
+            line = line.removeprefix(b"\xef\xbb\xbf")
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except RecursionError:
+            raise ResultFileError(result.path, f"line {number} is nested too deeply") from None
+        except ValueError as error:
+            if not line.endswith(b"\n") and not stream.peek(1):
+                result.warnings.append(f"line {number}, the last, is cut off and was skipped")
+                return
+            reason = str(error)[:200]
+            raise ResultFileError(result.path, f"line {number} is not JSON ({reason})") from None
+        if not isinstance(value, dict):
+            raise ResultFileError(result.path, f"line {number} is not a JSON object")
+        yield value
+
+
+def text(value: Any) -> str:
+    """A string field: strings (capped) and plain scalars; never the repr of a structure."""
+    if isinstance(value, str):
+        return cap_text(value)
+    if isinstance(value, (int, float, bool)) or value is None:
+        return "" if value is None else str(value)
+    return ""
+
+
+def number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        result = float(value)
+    except OverflowError:  # a 4,000-digit integer
+        return None
+    return result if math.isfinite(result) else None
+
+
+def integer(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def sections(value: Any) -> list[list[str]]:
+    """`[[title, text], ...]` with string members only."""
+    if not isinstance(value, list):
+        return []
+    return [
+        [text(item[0]), text(item[1])]
+        for item in value[:100]
+        if isinstance(item, list) and len(item) >= 2 and text(item[1])
+    ]

@@ -1,0 +1,206 @@
+"""Open a result file: refuse what is not a plain, bounded file, detect the format by content.
+
+Every limit is a constant here. A refusal is a `ResultFileError` that names the file and the
+reason; nothing here reads more than `MAX_FILE_BYTES` (after decompression) or holds more than
+one `MAX_LINE_BYTES` line at a time.
+"""
+
+from __future__ import annotations
+
+import bz2
+import io
+import lzma
+import os
+import stat
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+"""Per file, on disk and again once decompressed."""
+MAX_LINE_BYTES = 16 * 1024 * 1024
+"""Per JSON line (a recording's collection of 100,000 tests is one 6 MB line)."""
+MAX_XML_DEPTH = 32
+"""JUnit nests testsuites > testsuite > testcase > failure: anything deeper is refused."""
+TEXT_CAP = 1024 * 1024
+"""Characters kept per traceback or captured section; the rest is cut with a note."""
+CHUNK = 64 * 1024
+
+MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz"}
+
+
+class ResultFileError(Exception):
+    """A file that cannot be shown, and why."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass
+class ResultFile:
+    """One file read into events (each `test_end` carries `source`), and what was odd about it."""
+
+    path: str
+    format: str
+    events: list[dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)
+
+
+def cap_text(text: str) -> str:
+    if len(text) <= TEXT_CAP:
+        return text
+    return text[:TEXT_CAP] + f"\n[pytest-web: {len(text) - TEXT_CAP} more characters not shown]"
+
+
+class Source(io.RawIOBase):
+    """A file's bytes, decompressed when it starts with gzip/bzip2/xz magic, at most `limit`.
+
+    A compressed stream that stops early is not an error here: `truncated` tells, and the
+    reader decides (a recording flushed per line is readable up to its last whole line).
+    """
+
+    def __init__(self, path: str, handle: Any, limit: int = MAX_FILE_BYTES) -> None:
+        self.path, self.handle, self.limit = path, handle, limit
+        self.kind = next((kind for magic, kind in MAGIC.items() if _peek(handle, magic)), "plain")
+        self.total = 0
+        self.truncated = False
+        self.pending = b""
+        self.chunks = self._chunks()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self.pending:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                return 0
+            self.pending = chunk
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
+
+    def _chunks(self) -> Iterator[bytes]:
+        for chunk in self._decompressed():
+            self.total += len(chunk)
+            if self.total > self.limit:
+                what = "once decompressed" if self.kind != "plain" else ""
+                raise ResultFileError(
+                    self.path, f"larger than {self.limit // 2**20} MB {what}".rstrip()
+                )
+            if chunk:
+                yield chunk
+
+    def _decompressed(self) -> Iterator[bytes]:
+        if self.kind == "plain":
+            yield from iter(lambda: self.handle.read(CHUNK), b"")
+            return
+        decompressor = _decompressor(self.kind)
+        data = b""
+        while True:
+            if not data and getattr(decompressor, "needs_input", True):
+                data = self.handle.read(CHUNK)
+                if not data:
+                    self.truncated = not decompressor.eof
+                    return
+            try:
+                out = decompressor.decompress(data, CHUNK)
+            except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as error:
+                raise ResultFileError(self.path, f"broken {self.kind} data ({error})") from None
+            data = getattr(decompressor, "unconsumed_tail", b"")
+            yield out
+            if decompressor.eof:
+                rest = decompressor.unused_data + data + self.handle.read(CHUNK)
+                if not rest.strip(b"\0"):
+                    return
+                decompressor, data = _decompressor(self.kind), rest  # another member
+
+
+def _decompressor(kind: str) -> Any:
+    if kind == "gzip":
+        return zlib.decompressobj(wbits=31)
+    return bz2.BZ2Decompressor() if kind == "bz2" else lzma.LZMADecompressor()
+
+
+def _peek(handle: Any, magic: bytes) -> bool:
+    start = handle.read(len(magic))
+    handle.seek(0)
+    return start == magic
+
+
+def open_result(path: str) -> tuple[io.BufferedReader, Source]:
+    """A buffered reader over the file's (decompressed) bytes; refuses anything but a file."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError) as error:
+        raise ResultFileError(path, f"cannot open it ({_reason(error)})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ResultFileError(path, "a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ResultFileError(path, "not a regular file (a device, pipe or socket)")
+    if info.st_size == 0:
+        raise ResultFileError(path, "the file is empty")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ResultFileError(path, f"larger than {MAX_FILE_BYTES // 2**20} MB")
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 (closed with the reader)
+    except OSError as error:
+        raise ResultFileError(path, f"cannot open it ({_reason(error)})") from None
+    source = Source(path, handle)
+    return io.BufferedReader(source, CHUNK), source
+
+
+def _reason(error: BaseException) -> str:
+    return getattr(error, "strerror", None) or str(error)
+
+
+def detect(path: str, head: bytes) -> str:
+    """'junit', 'reportlog' or 'record' from the first bytes; refuse anything else."""
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:4]:
+        utf16 = head.decode("utf-16", errors="ignore").lstrip("\ufeff \r\n\t")
+        if utf16.startswith("<"):
+            return "junit"  # expat reads UTF-16 with its byte order mark
+        raise ResultFileError(path, "not UTF-8 text (UTF-16 JSON lines? re-encode as UTF-8)")
+    if text.startswith(b"<"):
+        return "junit"
+    if text.startswith(b"{"):
+        first = text.split(b"\n", 1)[0]
+        if b'"$report_type"' in first:
+            return "reportlog"
+        if b'"type"' in first:
+            return "record"
+        raise ResultFileError(path, "JSON lines, but neither pytest-reportlog nor a recording")
+    if head.startswith(b"PK\x03\x04") or head[257:262] == b"ustar":
+        raise ResultFileError(path, "an archive: unpack it and open the files inside")
+    raise ResultFileError(
+        path, "not a result file (expected JUnit XML, pytest-reportlog or a pytest-web recording)"
+    )
+
+
+def read_file(path: str) -> ResultFile:
+    """Read one file into events; `ResultFileError` when it cannot be shown."""
+    from pytest_web.results import junit, record, reportlog
+
+    path = str(path)
+    stream, source = open_result(path)
+    with stream:
+        try:
+            head = stream.peek(CHUNK)[:CHUNK]
+            if not head:
+                raise ResultFileError(path, "the file is empty once decompressed")
+            kind = detect(path, head)
+            reader = {"junit": junit.read, "reportlog": reportlog.read, "record": record.read}
+            result = ResultFile(path, kind, [])
+            result.events = list(reader[kind](stream, result))
+        except MemoryError:
+            raise ResultFileError(path, "too large to read into memory") from None
+        except RecursionError:
+            raise ResultFileError(path, "nested too deeply") from None
+    if source.truncated:
+        result.warnings.append(f"the {source.kind} data is cut off: read up to the cut")
+    return result

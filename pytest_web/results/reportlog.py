@@ -1,0 +1,142 @@
+"""pytest-reportlog files (`--report-log=FILE`): each TestReport is one phase of a test.
+
+A test's phases end at its teardown (or xdist's `???` crash report), which makes one `test_end`;
+a rerun (pytest-rerunfailures) starts again with a setup and becomes another attempt. Failed
+collection reports are collection errors; a skipped one (a module-level skip) counts as skipped,
+as in pytest's summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pytest_web.results.lines import integer, json_lines, number, sections, text
+from pytest_web.results.load import ResultFile, cap_text
+
+MAX_ENTRIES = 200
+SEPARATOR = "\n" + "_ " * 40 + "\n\n"
+
+
+def read(stream: Any, result: ResultFile) -> Iterator[dict[str, Any]]:
+    open_tests: dict[str, dict[str, Any]] = {}
+    ended = False
+    for raw in json_lines(stream, result):
+        kind = raw.get("$report_type")
+        if kind == "SessionStart":
+            yield {"type": "session_start", "pytest_version": text(raw.get("pytest_version"))}
+        elif kind == "TestReport":
+            yield from _test_report(raw, open_tests, result.path)
+        elif kind == "CollectReport":
+            yield from _collect_report(raw, result.path)
+        elif kind == "SessionFinish":
+            ended = True
+            yield from _close_all(open_tests)
+            yield {"type": "session_end", "exitstatus": integer(raw.get("exitstatus"))}
+    yield from _close_all(open_tests)
+    if not ended:
+        result.warnings.append("no SessionFinish: pytest stopped before finishing (a crash?)")
+
+
+def _test_report(
+    raw: dict[str, Any], open_tests: dict[str, dict[str, Any]], source: str
+) -> Iterator[dict[str, Any]]:
+    nodeid = raw.get("nodeid")
+    if not isinstance(nodeid, str):
+        return
+    when = text(raw.get("when"))
+    test = open_tests.get(nodeid)
+    if test is not None and when == "setup":  # a rerun: the earlier attempt is over
+        yield open_tests.pop(nodeid)
+        test = None
+    if test is None:
+        test = open_tests[nodeid] = {
+            "type": "test_end",
+            "nodeid": nodeid,
+            "phases": [],
+            "source": source,
+            "worker": text(raw["worker_id"]) if isinstance(raw.get("worker_id"), str) else None,
+        }
+        location = raw.get("location")
+        if isinstance(location, list) and len(location) >= 2 and isinstance(location[0], str):
+            test["location"] = [text(location[0]), integer(location[1])]
+    phase: dict[str, Any] = {
+        "when": when,
+        "outcome": text(raw.get("outcome")),
+        "duration": number(raw.get("duration")) or 0.0,
+    }
+    longrepr = longrepr_text(raw.get("longrepr"))
+    if longrepr:
+        phase["longrepr"] = longrepr
+    if "wasxfail" in raw:
+        phase["wasxfail"] = text(raw.get("wasxfail"))
+    found = sections(raw.get("sections"))
+    if found:
+        phase["sections"] = found
+    test["phases"].append(phase)
+    start, stop = number(raw.get("start")), number(raw.get("stop"))
+    test["time"] = stop or start
+    if when in ("teardown", "???"):
+        yield open_tests.pop(nodeid)
+
+
+def _collect_report(raw: dict[str, Any], source: str) -> Iterator[dict[str, Any]]:
+    nodeid, outcome = text(raw.get("nodeid")), raw.get("outcome")
+    if outcome == "failed":
+        yield {"type": "collect_error", "nodeid": nodeid, "longrepr": longrepr_text(raw.get("longrepr"))}
+    elif outcome == "skipped" and nodeid:
+        phase = {"when": "setup", "outcome": "skipped", "duration": 0.0}
+        phase["longrepr"] = longrepr_text(raw.get("longrepr"))
+        yield {"type": "test_end", "nodeid": nodeid, "phases": [phase], "source": source}
+
+
+def _close_all(open_tests: dict[str, dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    yield from open_tests.values()  # interrupted before their teardown
+    open_tests.clear()
+
+
+def longrepr_text(value: Any) -> str:
+    """Readable text of a serialized longrepr: a string, a skip's `[path, lineno, message]`,
+    or a traceback (`reprtraceback` / `chain`) with its crash line and sections."""
+    if isinstance(value, str):
+        return cap_text(value)
+    if isinstance(value, list) and len(value) == 3:
+        return text(value[2])
+    if not isinstance(value, dict):
+        return ""
+    parts: list[str] = []
+    chain = value.get("chain")
+    if isinstance(chain, list) and chain:
+        for link in chain[:MAX_ENTRIES]:
+            if isinstance(link, list) and len(link) == 3:
+                parts.append(_traceback(link[0], link[1]))
+                if isinstance(link[2], str) and link[2]:
+                    parts.append(link[2])
+    else:
+        parts.append(_traceback(value.get("reprtraceback"), value.get("reprcrash")))
+    for section in value.get("sections") or []:
+        if isinstance(section, list) and len(section) >= 2:
+            parts.append(f"{'-' * 20} {text(section[0])} {'-' * 20}\n{text(section[1])}")
+    return cap_text("\n\n".join(p for p in parts if p))
+
+
+def _traceback(traceback: Any, crash: Any) -> str:
+    entries = traceback.get("reprentries") if isinstance(traceback, dict) else None
+    rendered = []
+    for entry in entries[:MAX_ENTRIES] if isinstance(entries, list) else []:
+        data = entry.get("data") if isinstance(entry, dict) else None
+        if not isinstance(data, dict):
+            continue
+        lines = data.get("lines")
+        body = "\n".join(text(line) for line in lines) if isinstance(lines, list) else ""
+        where = data.get("reprfileloc")
+        if isinstance(where, dict):
+            path, line, message = (text(where.get(k)) for k in ("path", "lineno", "message"))
+            body += f"\n\n{path}:{line}: {message}"
+        rendered.append(body)
+    if rendered:
+        return SEPARATOR.join(rendered)
+    if isinstance(crash, dict):
+        path, line, message = (text(crash.get(k)) for k in ("path", "lineno", "message"))
+        return f"{path}:{line}: {message}"
+    return ""
