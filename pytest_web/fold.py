@@ -126,7 +126,9 @@ class TestResult:
 
     @property
     def sections(self) -> list[tuple[str, str]]:
-        return [(t, text) for p in self.phases for t, text in p.get("sections", [])]
+        """Captured output, each section once (pytest repeats earlier ones in later phases)."""
+        pairs = ((t, text) for p in self.phases for t, text in p.get("sections", []))
+        return list(dict.fromkeys(pairs))
 
 
 @dataclass

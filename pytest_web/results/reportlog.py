@@ -83,7 +83,8 @@ def _test_report(
 def _collect_report(raw: dict[str, Any], source: str) -> Iterator[dict[str, Any]]:
     nodeid, outcome = text(raw.get("nodeid")), raw.get("outcome")
     if outcome == "failed":
-        yield {"type": "collect_error", "nodeid": nodeid, "longrepr": longrepr_text(raw.get("longrepr"))}
+        longrepr = longrepr_text(raw.get("longrepr"))
+        yield {"type": "collect_error", "nodeid": nodeid, "longrepr": longrepr}
     elif outcome == "skipped" and nodeid:
         phase = {"when": "setup", "outcome": "skipped", "duration": 0.0}
         phase["longrepr"] = longrepr_text(raw.get("longrepr"))

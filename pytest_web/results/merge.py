@@ -1,0 +1,94 @@
+"""Several result files (shards of one run, or reruns) folded into one run.
+
+Each file's events go through the same fold as a live run, in the order the files were given;
+tests merge by node id, and every attempt keeps the file it came from (see `fold.Attempt`). The
+run is finished when every file reached its session end, crashed otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_web.fold import RunState
+from pytest_web.results.load import ResultFile, ResultFileError, read_file
+
+RUN_ID = "results"
+
+
+@dataclass
+class Results:
+    """What `pytest-web view`/`export` opened: the merged run, the files read and the refused."""
+
+    state: RunState | None
+    files: list[ResultFile] = field(default_factory=list)
+    errors: list[ResultFileError] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        """One line per refused file or oddity, naming the file."""
+        lines = [f"refused {e.path}: {e.reason}" for e in self.errors]
+        lines += [f"{f.path}: {warning}" for f in self.files for warning in f.warnings]
+        return lines
+
+
+def open_results(paths: Iterable[str], run_id: str = RUN_ID) -> Results:
+    """Read every file (a refused one does not stop the others) and merge what was read."""
+    results = Results(None)
+    seen: set[str] = set()
+    for path in paths:
+        key = os.path.realpath(path) if "\0" not in str(path) else str(path)
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            results.files.append(read_file(str(path)))
+        except ResultFileError as error:
+            results.errors.append(error)
+    if results.files:
+        results.state = merge(results.files, run_id)
+    return results
+
+
+def exit_status(statuses: list[int]) -> int | None:
+    """One pytest exit status for several sessions: the worst, where 'no tests' (5) is least."""
+    if not statuses:
+        return None
+    bad = [s for s in statuses if s not in (0, 5)]
+    return max(bad) if bad else min(statuses)
+
+
+def merge(files: list[ResultFile], run_id: str = RUN_ID) -> RunState:
+    state = RunState(run_id)
+    times = [t for f in files for t in _times(f.events)]
+    state.apply(
+        {
+            "type": "run_created",
+            "selection": {},
+            "command": ["pytest-web", "view", *(f.path for f in files)],
+            "time": min(times) if times else None,
+        }
+    )
+    ended = 0
+    statuses: list[int] = []
+    for result in files:
+        for event in result.events:
+            if event.get("type") == "session_end":
+                ended += 1
+                if isinstance(event.get("exitstatus"), int):
+                    statuses.append(event["exitstatus"])
+                continue
+            state.apply(event)
+    if ended >= len(files):
+        state.apply({"type": "session_end", "exitstatus": exit_status(statuses)})
+    state.apply({"type": "run_exit", "returncode": None, "time": max(times) if times else None})
+    return state
+
+
+def _times(events: list[dict[str, Any]]) -> Iterable[float]:
+    for event in events:
+        value = event.get("time")
+        if isinstance(value, (int, float)) and value == value:
+            yield float(value)
