@@ -1,0 +1,139 @@
+"""Faults of the pytest process: cancel in every phase, daemons, floods, a server restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from support import Server, launch_server, summary_counts
+
+SLEEPY = {
+    "collection": "import time\ntime.sleep(600)\n\ndef test_never():\n    pass\n",
+    "setup": (
+        "import time, pytest\n\n@pytest.fixture\ndef slow():\n    time.sleep(600)\n\n"
+        "def test_setup(slow):\n    pass\n"
+    ),
+    "teardown": (
+        "import time, pytest\n\n@pytest.fixture\ndef slow():\n    yield\n    time.sleep(600)\n\n"
+        "def test_teardown(slow):\n    pass\n"
+    ),
+}
+
+
+def processes_in(folder: Path) -> list[int]:
+    """Processes whose working directory is inside `folder` (pytest, xdist workers, daemons)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.readlink(entry / "cwd").startswith(str(folder)):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def wait_gone(folder: Path, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and processes_in(folder):
+        time.sleep(0.1)
+    assert processes_in(folder) == []
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+@pytest.mark.parametrize("phase", ["collection", "setup", "teardown"])
+def test_item10_cancel_in_every_phase(make_server, tmp_path: Path, phase: str, workers: int):
+    (tmp_path / f"test_{phase}.py").write_text(SLEEPY[phase])
+    server = make_server(tmp_path)
+    run_id = server.start_run(workers=workers)
+    deadline = time.monotonic() + 30
+    while len(processes_in(tmp_path)) < 1 + workers and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.5)  # well inside the phase
+    assert server.api("POST", f"/api/runs/{run_id}/cancel").status_code == 202
+    run = server.wait_run(run_id, timeout=30)
+    assert run["status"] == "cancelled"
+    assert run["counts"]["passed"] == 0
+    wait_gone(tmp_path)
+
+
+def test_item12_daemons_do_not_hold_the_run(make_server, tmp_path: Path) -> None:
+    (tmp_path / "test_daemon.py").write_text(
+        "import subprocess\n\n"
+        "def test_daemon():\n"
+        "    subprocess.Popen(['sleep', '300'])\n\n"
+        "def test_setsid_daemon():\n"
+        "    subprocess.Popen(['sleep', '301'], start_new_session=True)\n"
+    )
+    server = make_server(tmp_path)
+    run = server.wait_run(server.start_run(), timeout=60)
+    assert run["status"] == "finished" and run["counts"]["passed"] == 2
+    # The daemon in pytest's process group is stopped with it; one that left the group with
+    # setsid escapes, as it would from a terminal (and we must not hang on its open pipe).
+    survivors = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in processes_in(tmp_path)]
+    assert b"sleep\x00300\x00" not in survivors
+    for pid in processes_in(tmp_path):
+        os.kill(pid, signal.SIGKILL)
+    assert server.wait_run(server.start_run())["status"] == "finished"
+
+
+def test_item13_floods_and_closed_streams(make_server, tmp_path: Path) -> None:
+    (tmp_path / "test_flood.py").write_text(
+        "import os, sys\n\n"
+        "def test_flood():\n"
+        "    chunk = 'x' * 1023 + '\\n'\n"
+        "    for _ in range(100 * 1024):\n"
+        "        sys.stdout.write(chunk)\n"
+        "    assert False, 'flooded'\n\n"
+        "def test_closes_its_streams():\n"
+        "    sys.stdout.close()\n"
+        "    sys.stderr.close()\n\n"
+        "def test_after():\n"
+        "    pass\n"
+    )
+    server = make_server(tmp_path)
+    run = server.wait_run(server.start_run(), timeout=300)
+    assert run["status"] == "finished"
+    outcomes = {t["nodeid"].split("::")[1]: t["outcome"] for t in run["tests"]}
+    assert outcomes["test_flood"] == "failed"
+    assert run["counts"] == summary_counts(tmp_path)  # whatever pytest makes of closed streams
+    session = requests.Session()
+    session.get(server.page_url, timeout=10)
+    detail = session.get(
+        server.url + "/detail",
+        params={"run": run["id"], "nodeid": "test_flood.py::test_flood"},
+        headers={"HX-Request": "true"},
+        timeout=30,
+    ).text
+    assert "more characters not kept" in detail and len(detail) < 2_000_000
+    page = session.get(f"{server.url}/runs/{run['id']}", timeout=30).text
+    assert "output past 8 MB is not shown" in page and len(page) < 12_000_000
+
+
+def test_server_restart_mid_run_stops_pytest(tmp_path: Path) -> None:
+    (tmp_path / "test_long.py").write_text(
+        "import time, pytest\n\n@pytest.mark.parametrize('n', range(100))\n"
+        "def test_long(n):\n    time.sleep(0.2)\n"
+    )
+    server: Server = launch_server(tmp_path)
+    server.start_run(workers=2)
+    deadline = time.monotonic() + 30
+    while len(processes_in(tmp_path)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(processes_in(tmp_path)) >= 3
+    os.killpg(server.process.pid, signal.SIGTERM)
+    server.process.wait(timeout=15)
+    wait_gone(tmp_path)
+    again = launch_server(tmp_path)
+    try:
+        assert again.api("GET", "/api/status").json() == {"active": None, "streams": 0}
+        run = again.wait_run(again.start_run(nodeids=["test_long.py::test_long[0]"]))
+        assert run["status"] == "finished"
+    finally:
+        os.killpg(again.process.pid, signal.SIGTERM)
+        again.process.wait(timeout=15)
