@@ -21,7 +21,7 @@ def _asset_folder(name: str) -> str:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The Flask app: one hub, one runner, and a blueprint per concern."""
-    from pytest_web import auth, errors
+    from pytest_web import auth, errors, viewer
     from pytest_web.hub import Hub
     from pytest_web.render import Renderer
     from pytest_web.routes import api, health, ingest, pages, stream
@@ -47,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     }
     auth.init_app(app)
     errors.init_app(app)
+    viewer.init_app(app)
     for module in (pages, api, stream, ingest, health):
         app.register_blueprint(module.bp)
     return app

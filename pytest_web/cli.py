@@ -1,4 +1,4 @@
-"""The `pytest-web` command."""
+"""The `pytest-web` command: serve a repository (the default), view or export result files."""
 
 from __future__ import annotations
 
@@ -23,7 +23,38 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class DefaultGroup(click.Group):
+    """A group whose first argument, when it is no command, belongs to `serve`: so
+    `pytest-web`, `pytest-web REPO` and `pytest-web --port 0 REPO` work as they always did."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        top_level = ("-h", "--help", "--version")
+        if not args or (args[0] not in self.commands and args[0] not in top_level):
+            args = ["serve", *args]
+        return super().parse_args(ctx, args)
+
+
+HELP = {"help_option_names": ["-h", "--help"]}
+
+
+@click.group(cls=DefaultGroup, context_settings=HELP)
+@click.version_option(__version__, prog_name="pytest-web")
+def main() -> None:
+    """A browser UI for pytest. `pytest-web [REPO]` serves REPO's suite (the `serve` command);
+    `view` and `export` show CI result files."""
+
+
+def _warn_if_public(host: str) -> None:
+    if not _is_loopback(host):
+        click.secho(
+            f"warning: listening on {host}: anyone who can reach this address and has the token "
+            "can run code on this machine as this user.",
+            fg="yellow",
+            err=True,
+        )
+
+
+@main.command("serve", context_settings=HELP)
 @click.argument("repo", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
@@ -39,21 +70,14 @@ def _is_loopback(host: str) -> bool:
     multiple=True,
     help="Extra Host header name to accept (for a reverse proxy or a LAN name). Repeatable.",
 )
-@click.version_option(__version__, prog_name="pytest-web")
-def main(repo: Path, host: str, port: int, python: str, allow_host: tuple[str, ...]) -> None:
+def serve_repo(repo: Path, host: str, port: int, python: str, allow_host: tuple[str, ...]) -> None:
     """Serve a browser UI for the pytest suite in REPO (default: the current folder).
 
     Open the printed address: it carries the access token once, then a cookie keeps it.
     Set PYTEST_WEB_TOKEN to choose the token yourself.
     """
     token = os.environ.get("PYTEST_WEB_TOKEN") or secrets.token_urlsafe(24)
-    if not _is_loopback(host):
-        click.secho(
-            f"warning: listening on {host}: anyone who can reach this address and has the token "
-            "can run code on this machine as this user.",
-            fg="yellow",
-            err=True,
-        )
+    _warn_if_public(host)
     os.environ.update(
         {
             "PYTEST_WEB_REPO": str(repo.resolve()),
@@ -63,3 +87,13 @@ def main(repo: Path, host: str, port: int, python: str, allow_host: tuple[str, .
         }
     )
     serve(host, port, token)
+
+
+def _add_result_commands() -> None:
+    from pytest_web.cli_results import export, view
+
+    main.add_command(view)
+    main.add_command(export)
+
+
+_add_result_commands()

@@ -243,23 +243,29 @@ class RunState:
     def _on_test_end(self, event: dict[str, Any]) -> set[str]:
         test = self._test(str(event.get("nodeid", "")))
         self._locate(test, event.get("location"))
-        self.counts.subtract(test.categories)  # a repeated end replaces, never double counts
+        before = test.categories if test.phases else []
         raw = event.get("phases")
         phases = (
             [clean_phase(p) for p in raw if isinstance(p, dict)] if isinstance(raw, list) else []
         )
         test.phases = phases
         test.worker = event.get("worker") if isinstance(event.get("worker"), str) else None
-        test.duration = sum(_number(p.get("duration")) for p in phases)
-        test.outcome = worst_outcome(phases) or "notrun"
+        test.duration = sum(p["duration"] for p in phases)
+        after = test.categories
+        test.outcome = max(after, key=lambda c: SEVERITY.get(c, 5)) if after else "notrun"
         if "source" in event:
             source = str(event.get("source") or "")
             test.source = source
             test.attempts.append(Attempt(source, test.outcome, test.duration, phases, test.worker))
             outcomes = {a.outcome for a in test.attempts}
             test.flaky = "passed" in outcomes and bool(outcomes & FAILING)
-        self.counts.update(test.categories)
-        self.counts += Counter()  # drop zero entries
+        if before != after:  # a repeated end replaces, never double counts
+            counts = self.counts
+            counts.subtract(before)
+            counts.update(after)
+            for name in before:
+                if counts.get(name, 0) <= 0:
+                    counts.pop(name, None)  # no zero entries
         return {test.nodeid}
 
     def _on_session_end(self, event: dict[str, Any]) -> None:

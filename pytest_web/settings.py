@@ -21,6 +21,8 @@ class Settings:
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     ingest_url: str = ""
     allowed_hosts: frozenset[str] = LOOPBACK_HOSTS
+    read_only: bool = False
+    """`pytest-web view`: result files only; nothing runs pytest or changes state."""
 
     @classmethod
     def from_env(cls, overrides: dict[str, Any] | None = None) -> Settings:
@@ -29,6 +31,7 @@ class Settings:
             "repo": Path(env.get("PYTEST_WEB_REPO") or os.getcwd()).resolve(),
             "python": env.get("PYTEST_WEB_PYTHON") or sys.executable,
             "ingest_url": env.get("PYTEST_WEB_INGEST_URL", ""),
+            "read_only": env.get("PYTEST_WEB_READ_ONLY") == "1",
             "allowed_hosts": LOOPBACK_HOSTS
             | {
                 h.strip().lower()

@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from pytest_web import actions, state
+from pytest_web.fold import TestResult
 from pytest_web.selection import SelectionError, parse_selection
+from pytest_web.tree import Group
+from pytest_web.viewer import GROUP_ROWS
 from pytest_web.views import is_htmx, page_context, render_page_or
 
 bp = Blueprint("pages", __name__)
@@ -38,6 +41,54 @@ def tree(run_id: str):
     query = request.args.get("q", "")[:500]
     context = state.renderer().run_context(run, query)
     return render_template("_tree.html", **context)
+
+
+@bp.get("/runs/<run_id>/group/<group_id>")
+def group_rows(run_id: str, group_id: str):
+    """One group's rows for a big run's lazy tree, a page at a time (`offset`)."""
+    run = actions.find_run(run_id)
+    query = request.args.get("q", "")[:500]
+    offset = max(0, request.args.get("offset", 0, type=int))
+    context = state.renderer().run_context(run, query)
+    group = find_group(context["tree"].roots, group_id)
+    if group is None:
+        abort(404, "no such group in this run")
+    items, more = page_of(group, run.state.tests, context["visible"], offset)
+    left = len(group.children) - more if more else 0
+    return render_template("_group.html", items=items, more=more, left=left, group=group, **context)
+
+
+def find_group(roots: list[Group], group_id: str) -> Group | None:
+    todo = list(roots)
+    while todo:
+        group = todo.pop()
+        if group.id == group_id:
+            return group
+        todo.extend(c for c in group.children if not isinstance(c, str))
+    return None
+
+
+def page_of(
+    group: Group, tests: dict[str, TestResult], visible: set[str] | None, offset: int
+) -> tuple[list, int]:
+    """(kind, child, tests) from `offset` for at most GROUP_ROWS rows: rows, whole groups that fit,
+    lazy groups that do not; and the offset where the next page starts (0 when none)."""
+    items: list[tuple[str, object, int]] = []
+    budget = GROUP_ROWS
+    for index in range(offset, len(group.children)):
+        if budget <= 0:
+            return items, index
+        child = group.children[index]
+        if isinstance(child, str):
+            if visible is None or child in visible:
+                items.append(("row", tests[child], 1))
+                budget -= 1
+            continue
+        count = len(child.nodeids) if visible is None else sum(n in visible for n in child.nodeids)
+        if count:
+            items.append(("group" if count <= budget else "lazy", child, count))
+            budget -= count if count <= budget else 1
+    return items, 0
 
 
 def _form_selection() -> dict:
