@@ -1,13 +1,11 @@
-"""JUnit XML (`--junitxml`), parsed with defusedxml: no DTD, no entities, bounded depth.
+"""JUnit XML (`--junitxml`), read with defusedxml's SAX parser: no DTD, no entities, no external
+references, bounded depth, and text kept only up to `TEXT_CAP` per element.
 
 A testcase becomes a `test_end` whose phases make pytest's summary counts come out right:
 `failure` is a failed call, `error` a setup or teardown error (pytest writes a call failure plus a
 teardown error as two testcases: they are one attempt here), `skipped type="pytest.xfail"` an
 xfail, any other `skipped` a skip, and "collection failure" a collection error. JUnit cannot
 tell an xpass from a pass: non-strict xpasses count as passed.
-
-Memory stays bounded: each testcase is dropped once read, and elements outside a testcase's own
-children are dropped as soon as they close.
 """
 
 from __future__ import annotations
@@ -15,63 +13,116 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.sax import SAXException, SAXParseException
+from xml.sax.handler import ContentHandler
+from xml.sax.xmlreader import InputSource
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
+from defusedxml.expatreader import create_parser
 
-from pytest_web.results.load import MAX_XML_DEPTH, ResultFile, ResultFileError, cap_text
+from pytest_web.results.load import MAX_XML_DEPTH, TEXT_CAP, ResultFile, ResultFileError, cap_text
 
 RESULTS = ("failure", "error", "skipped")
 KEPT = frozenset({*RESULTS, "system-out", "system-err"})
-MAX_CHILDREN = 1000
+MAX_CHILDREN = 100
+"""Result and output elements read per testcase; more are skipped."""
+
+
+class Child:
+    """A result or output element of the testcase being read: its attributes and capped text."""
+
+    def __init__(self, tag: str, attrs: dict[str, str]) -> None:
+        self.tag, self.attrs = tag, attrs
+        self.parts: list[str] = []
+        self.size = 0
+
+    def add(self, text: str) -> None:
+        if self.size <= TEXT_CAP:
+            self.parts.append(text)
+            self.size += len(text)
+
+    @property
+    def text(self) -> str:
+        return cap_text("".join(self.parts))
+
+
+class Handler(ContentHandler):
+    """Turns SAX events into testcases (attributes + kept children), one at a time."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+        self.depth = 0
+        self.case: dict[str, str] | None = None
+        self.children: list[Child] = []
+        self.child: Child | None = None
+        self.tests: dict[str, list[dict[str, Any]]] = {}
+        self.collect_errors: list[dict[str, Any]] = []
+        self.times: list[float] = []
+
+    def startElement(self, name: str, attrs: Any) -> None:  # noqa: N802 (SAX's name)
+        self.depth += 1
+        if self.depth > MAX_XML_DEPTH:
+            raise ResultFileError(self.path, f"XML nested deeper than {MAX_XML_DEPTH} levels")
+        if self.depth == 1 and name not in ("testsuites", "testsuite"):
+            raise ResultFileError(self.path, f"XML, but not JUnit (root element <{name}>)")
+        if name == "testsuite":
+            self.times.extend(suite_times(attrs))
+        elif name == "testcase" and self.case is None:
+            self.case, self.case_depth, self.children = dict(attrs.items()), self.depth, []
+        elif self.case is not None and self.depth == self.case_depth + 1 and name in KEPT:
+            if len(self.children) < MAX_CHILDREN:
+                self.child = Child(name, dict(attrs.items()))
+
+    def characters(self, content: str) -> None:
+        if self.child is not None:
+            self.child.add(content)
+
+    def endElement(self, name: str) -> None:  # noqa: N802 (SAX's name)
+        if self.child is not None and self.depth == self.case_depth + 1:
+            self.children.append(self.child)
+            self.child = None
+        elif self.case is not None and self.depth == self.case_depth:
+            testcase(self, self.case, self.children)
+            self.case = None
+        self.depth -= 1
 
 
 def read(stream: Any, result: ResultFile) -> Iterator[dict[str, Any]]:
-    path = result.path
-    tests: dict[str, list[dict[str, Any]]] = {}
-    times: list[float] = []
-    stack: list[Element] = []
+    handler = Handler(result.path)
+    parser = create_parser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    parser.setContentHandler(handler)
+    source = InputSource(result.path)
+    source.setByteStream(stream)
     try:
-        for event, elem in iterparse(stream, events=("start", "end"), forbid_dtd=True):
-            if event == "start":
-                if len(stack) >= MAX_XML_DEPTH:
-                    raise ResultFileError(path, f"XML nested deeper than {MAX_XML_DEPTH} levels")
-                if not stack and elem.tag not in ("testsuites", "testsuite"):
-                    raise ResultFileError(path, f"XML, but not JUnit (root element <{elem.tag}>)")
-                if elem.tag == "testsuite":
-                    times.extend(_suite_times(elem))
-                stack.append(elem)
-                continue
-            stack.pop()
-            parent = stack[-1] if stack else None
-            if elem.tag == "testcase":
-                yield from _testcase(elem, tests, path)
-            elif parent is not None and parent.tag == "testcase" and elem.tag in KEPT:
-                if len(parent) <= MAX_CHILDREN:
-                    continue  # read when its testcase closes
-            if parent is not None:
-                del parent[-1]  # the element that just closed is its parent's last child
-    except ParseError as error:
-        raise ResultFileError(path, f"not well-formed XML ({error})") from None
+        parser.parse(source)
+    except SAXParseException as error:
+        where = f"line {error.getLineNumber()}, column {error.getColumnNumber()}"
+        reason = f"not well-formed XML ({error.getMessage()}: {where})"
+        raise ResultFileError(result.path, reason) from None
     except DefusedXmlException as error:
-        raise ResultFileError(path, f"refused XML: {type(error).__name__} ({error})") from None
+        raise ResultFileError(result.path, f"refused XML: {type(error).__name__}") from None
+    except SAXException as error:
+        raise ResultFileError(result.path, f"unreadable XML ({error.getMessage()})") from None
+    times = handler.times
     yield {"type": "session_start", "time": min(times) if times else None}
-    for attempts in tests.values():
+    yield from handler.collect_errors
+    for attempts in handler.tests.values():
         yield from attempts
     yield {"type": "session_end", "exitstatus": None, "time": max(times) if times else None}
 
 
-def _suite_times(elem: Element) -> list[float]:
+def suite_times(attrs: Any) -> list[float]:
     try:
-        start = datetime.fromisoformat(elem.get("timestamp", "")).timestamp()
+        start = datetime.fromisoformat(attrs.get("timestamp", "")).timestamp()
     except (ValueError, OverflowError, OSError):
         return []
-    return [start, start + _seconds(elem.get("time"))]
+    return [start, start + seconds(attrs.get("time"))]
 
 
-def _seconds(value: str | None) -> float:
+def seconds(value: str | None) -> float:
     try:
         number = float(value or 0)
     except ValueError:
@@ -79,8 +130,9 @@ def _seconds(value: str | None) -> float:
     return number if math.isfinite(number) and number >= 0 else 0.0
 
 
-def nodeid_of(classname: str, name: str, file: str | None = None) -> str:
-    """pytest's node id from JUnit's dotted `classname` (module path, then classes) and `name`.
+@lru_cache(maxsize=4096)
+def node_prefix(classname: str, file: str | None) -> str:
+    """`tests.test_a.TestX` -> `tests/test_a.py::TestX`: the module path, then the classes.
 
     Classes are the trailing parts that start with a capital letter (pytest's `Test...`); with
     `file` (junit_family=xunit1) the module path is known exactly.
@@ -89,71 +141,62 @@ def nodeid_of(classname: str, name: str, file: str | None = None) -> str:
     if file:
         module = file.removesuffix(".py").replace("/", ".").split(".")
         classes = parts[len(module) :] if parts[: len(module)] == module else []
-        return "::".join([file, *classes, name])
-    if not parts:
-        return module_path(name) if name else ""
+        return "::".join([file, *classes])
     split = next((i for i in range(1, len(parts)) if parts[i][:1].isupper()), len(parts))
-    return "::".join(["/".join(parts[:split]) + ".py", *parts[split:], name])
+    return "::".join(["/".join(parts[:split]) + ".py", *parts[split:]])
 
 
-def module_path(dotted: str) -> str:
-    """`tests.test_a` -> `tests/test_a.py` (a collection report's name is its dotted path)."""
-    return dotted.replace(".", "/") + ".py" if "/" not in dotted else dotted
+def nodeid_of(classname: str, name: str, file: str | None = None) -> str:
+    """pytest's node id from a testcase's `classname` and `name` (and `file`, if given)."""
+    if not classname and not file:  # a collection report: its name is the dotted module path
+        return name.replace(".", "/") + ".py" if name and "/" not in name else name
+    return node_prefix(classname, file) + "::" + name
 
 
-def _testcase(
-    elem: Element, tests: dict[str, list[dict[str, Any]]], source: str
-) -> Iterator[dict[str, Any]]:
-    name, classname, file = elem.get("name"), elem.get("classname") or "", elem.get("file")
+def testcase(handler: Handler, case: dict[str, str], children: list[Child]) -> None:
+    name, file = case.get("name"), case.get("file")
     if not name:
         return
-    nodeid = nodeid_of(classname, name, file)
-    duration = _seconds(elem.get("time"))
-    found = next((child for child in elem if child.tag in RESULTS), None)
-    kind = found.tag if found is not None else "passed"
-    message = found.get("message", "") if found is not None else ""
-    body = cap_text((found.text or "").strip() or message) if found is not None else ""
-    if kind == "error" and message == "collection failure":
-        yield {"type": "collect_error", "nodeid": nodeid, "longrepr": body}
+    nodeid = nodeid_of(case.get("classname") or "", name, file)
+    duration = seconds(case.get("time"))
+    if not children and not file:  # the common case: a pass
+        phase = {"when": "call", "outcome": "passed", "duration": duration}
+        event = {"type": "test_end", "nodeid": nodeid, "phases": [phase], "source": handler.path}
+        handler.tests.setdefault(nodeid, []).append(event)
         return
+    found = next((child for child in children if child.tag in RESULTS), None)
+    kind = found.tag if found else "passed"
+    message = found.attrs.get("message", "") if found else ""
+    body = (found.text.strip() or message) if found else ""
+    attempts = handler.tests.get(nodeid)
+    if kind == "error" and message == "collection failure":
+        handler.collect_errors.append({"type": "collect_error", "nodeid": nodeid, "longrepr": body})
+        return
+    phases: list[dict[str, Any]] = []
     if kind == "failure":
-        phase = {"when": "call", "outcome": "failed", "longrepr": body}
+        phases = [{"when": "call", "outcome": "failed", "longrepr": body}]
     elif kind == "error" and message.startswith("failed on teardown"):
-        phase = {"when": "teardown", "outcome": "failed", "longrepr": body}
-        earlier = tests.get(nodeid)
-        if earlier and not any(p["when"] == "teardown" for p in earlier[-1]["phases"]):
-            earlier[-1]["phases"].append({**phase, "duration": duration})
+        teardown = {"when": "teardown", "outcome": "failed", "longrepr": body}
+        if attempts and all(p["when"] != "teardown" for p in attempts[-1]["phases"]):
+            attempts[-1]["phases"].append({**teardown, "duration": duration})
             return  # the second testcase of a failed call plus a teardown error
-        passed = {"when": "call", "outcome": "passed", "duration": 0.0}
-        tests.setdefault(nodeid, []).append(_end(nodeid, file, elem, source, [passed]))
+        phases = [{"when": "call", "outcome": "passed", "duration": 0.0}, teardown]
     elif kind == "error":
-        phase = {"when": "setup", "outcome": "failed", "longrepr": body}
-    elif kind == "skipped" and found is not None and found.get("type") == "pytest.xfail":
-        phase = {"when": "call", "outcome": "skipped", "longrepr": body, "wasxfail": message}
+        phases = [{"when": "setup", "outcome": "failed", "longrepr": body}]
+    elif kind == "skipped" and found and found.attrs.get("type") == "pytest.xfail":
+        phases = [{"when": "call", "outcome": "skipped", "longrepr": body, "wasxfail": message}]
     elif kind == "skipped":
-        phase = {"when": "setup", "outcome": "skipped", "longrepr": body}
+        phases = [{"when": "setup", "outcome": "skipped", "longrepr": body}]
     else:
-        phase = {"when": "call", "outcome": "passed"}
-    phase["duration"] = duration
-    sections = [
-        [child.tag, cap_text(child.text)]
-        for child in elem
-        if child.tag in ("system-out", "system-err") and child.text and child.text.strip()
-    ]
+        phases = [{"when": "call", "outcome": "passed"}]
+    phases[-1]["duration"] = duration
+    sections = [[c.tag, c.text] for c in children if c.tag in ("system-out", "system-err")]
+    sections = [s for s in sections if s[1].strip()]
     if sections:
-        phase["sections"] = sections
-    if kind == "error" and message.startswith("failed on teardown"):
-        tests[nodeid][-1]["phases"].append(phase)
-    else:
-        tests.setdefault(nodeid, []).append(_end(nodeid, file, elem, source, [phase]))
-
-
-def _end(
-    nodeid: str, file: str | None, elem: Element, source: str, phases: list[dict[str, Any]]
-) -> dict[str, Any]:
+        phases[-1]["sections"] = sections
     event: dict[str, Any] = {"type": "test_end", "nodeid": nodeid, "phases": phases}
-    event["source"] = source
-    line = elem.get("line")
+    event["source"] = handler.path
     if file:
-        event["location"] = [file, int(line) if line and line.isdigit() else None]
-    return event
+        line = case.get("line", "")
+        event["location"] = [file, int(line) if line.isdigit() and len(line) < 10 else None]
+    handler.tests.setdefault(nodeid, []).append(event)

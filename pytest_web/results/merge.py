@@ -7,6 +7,7 @@ run is finished when every file reached its session end, crashed otherwise.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,7 +36,21 @@ class Results:
 
 
 def open_results(paths: Iterable[str], run_id: str = RUN_ID) -> Results:
-    """Read every file (a refused one does not stop the others) and merge what was read."""
+    """Read every file (a refused one does not stop the others) and merge what was read.
+
+    The garbage collector waits meanwhile: only new, live objects are made, and its passes over
+    them cost a third of the time on 100,000 tests.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _open(paths, run_id)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _open(paths: Iterable[str], run_id: str) -> Results:
     results = Results(None)
     seen: set[str] = set()
     for path in paths:
