@@ -20,6 +20,7 @@ A screenshot of the page at the end of each run goes to bench/out/. Asserts noth
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 from common import OUT, launch_server, stop_server, suite, wait_finished
@@ -74,7 +75,35 @@ COUNTS_SHOWN = """
 """
 
 
-def watch(page, server, workers: int, tests: int) -> dict:
+def print_profile(profile: dict, top: int = 25) -> None:
+    """The functions where the page's main thread spent its time (self time), from a CDP
+    CPU profile (also saved to bench/out/*.cpuprofile: open it in Chrome's DevTools)."""
+    nodes = {node["id"]: node for node in profile["nodes"]}
+    deltas = profile["timeDeltas"]
+    self_time: dict[str, float] = {}
+    for sample, delta in zip(profile["samples"], deltas[1:] + [0], strict=True):
+        frame = nodes[sample]["callFrame"]
+        url = frame["url"].rsplit("/", 1)[-1]
+        name = f"{frame['functionName'] or '(anonymous)'} {url}:{frame['lineNumber'] + 1}"
+        self_time[name] = self_time.get(name, 0.0) + delta / 1000
+    total = sum(self_time.values())
+    print(f"     page CPU profile, {total / 1000:.1f} s sampled, top by self time:")
+    for name, ms in sorted(self_time.items(), key=lambda item: -item[1])[:top]:
+        print(f"     {ms:9.0f} ms {100 * ms / total:5.1f}%  {name[:110]}")
+
+
+def strip_filter_rules(route) -> None:
+    """Serve app.css without the block of status-filter rules (from its comment to the next
+    blank line), to see what those selectors cost while rows change."""
+    css = route.fetch().text()
+    start = css.find("/* Status filters")
+    end = css.find("\n\n", start)
+    if start >= 0 and end > start:
+        css = css[:start] + css[end:]
+    route.fulfill(body=css, content_type="text/css")
+
+
+def watch(page, server, workers: int, tests: int, profile: bool = False) -> dict:
     """Load the page, start a run through the API, and read what the page recorded."""
     load_start = time.perf_counter()
     page.goto(server.page_url, wait_until="load")
@@ -83,11 +112,21 @@ def watch(page, server, workers: int, tests: int) -> dict:
     load = time.perf_counter() - load_start
     loaded_at = page.evaluate("performance.now()")
     load_tasks = page.evaluate("window.__bench.longtasks.map((e) => e.duration)")
+    if profile:
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
+        cdp.send("Profiler.start")
     run_id = server.start_run(workers=workers)
     run = wait_finished(server, run_id)
     api_seen = time.time()
-    page.wait_for_function(COUNTS_SHOWN, arg=[run_id, run["counts"]], timeout=120_000)
+    page.wait_for_function(COUNTS_SHOWN, arg=[run_id, run["counts"]], timeout=300_000)
     page.wait_for_timeout(1000)  # long tasks are reported a little after they end
+    if profile:
+        cpu_profile = cdp.send("Profiler.stop")["profile"]
+        (OUT / f"page_n{workers}.cpuprofile").write_text(json.dumps(cpu_profile))
+        print_profile(cpu_profile)
+        cdp.detach()
     bench = page.evaluate(
         """() => ({
           status: window.__bench.status,
@@ -112,6 +151,10 @@ def watch(page, server, workers: int, tests: int) -> dict:
         "load": load,
         "load_max": max(load_tasks, default=0.0),
         "tasks": during,
+        "top": sorted(
+            ((d, start - loaded_at) for start, d in bench["longtasks"] if start >= loaded_at),
+            reverse=True,
+        )[:5],
         "frames": frames,
         "shot": shot,
     }
@@ -121,6 +164,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", type=int, default=10_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[0, 2])
+    parser.add_argument("--profile", action="store_true", help="print where the page's CPU went")
+    parser.add_argument(
+        "--without-filter-css",
+        action="store_true",
+        help="diagnostic: serve app.css without its status-filter rules (the :has() selectors)",
+    )
     args = parser.parse_args()
     repo = suite(args.tests)
     OUT.mkdir(exist_ok=True)
@@ -131,8 +180,10 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.add_init_script(INIT_SCRIPT)
+            if args.without_filter_css:
+                page.route("**/static/app.css", strip_filter_rules)
             for workers in args.workers:
-                result = watch(page, server, workers, args.tests)
+                result = watch(page, server, workers, args.tests, args.profile)
                 results.append(result)
                 tasks, frames = result["tasks"], result["frames"]
                 print(
@@ -142,6 +193,8 @@ def main() -> None:
                     f"long frames {len(frames)} max {max(frames, default=0):.0f} ms, "
                     f"screenshot {result['shot'].relative_to(OUT.parent.parent)}"
                 )
+                longest = ", ".join(f"{d:.0f} ms at {t / 1000:.1f} s" for d, t in result["top"])
+                print(f"     longest tasks (time after the run started): {longest}")
                 if result["counts_page"] != result["counts_api"]:
                     page_counts, api_counts = result["counts_page"], result["counts_api"]
                     print(f"     counts differ: page {page_counts} api {api_counts}")
