@@ -93,4 +93,4 @@ def export(files: tuple[str, ...], output: Path) -> None:
         os.replace(temporary, output)
     except OSError as error:
         raise click.ClickException(f"cannot write {output}: {error}") from None
-    click.echo(f"wrote {output} ({len(html.encode()) / 1e6:.1f} MB)")
+    click.echo(f"wrote {output} ({len(html.encode()) / 1024:,.0f} KiB)")

@@ -55,7 +55,10 @@ def group_rows(run_id: str, group_id: str):
         abort(404, "no such group in this run")
     items, more = page_of(group, run.state.tests, context["visible"], offset)
     left = len(group.children) - more if more else 0
-    return render_template("_group.html", items=items, more=more, left=left, group=group, **context)
+    opened = bool(query) or sum(count for _, _, count in items) <= 300
+    return render_template(
+        "_group.html", items=items, more=more, left=left, group=group, opened=opened, **context
+    )
 
 
 def find_group(roots: list[Group], group_id: str) -> Group | None:
