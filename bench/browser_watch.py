@@ -134,6 +134,16 @@ def watch(page, server, workers: int, tests: int, profile: bool = False) -> dict
           frames: window.__bench.frames.map((e) => [e.startTime, e.duration, e.blockingDuration]),
         })"""
     )
+    rows = page.evaluate(
+        """() => {
+          const seen = {};
+          document.querySelectorAll("#tree li.t .st").forEach((s) => {
+            const outcome = [...s.classList].find((c) => c.startsWith("o-")).slice(2);
+            seen[outcome] = (seen[outcome] || 0) + 1;
+          });
+          return seen;
+        }"""
+    )
     shot = OUT / f"browser_n{workers}.png"
     page.screenshot(path=str(shot))
     shown = next(s for s in bench["status"] if s["run"] == run_id and s["text"] == "finished")
@@ -145,6 +155,7 @@ def watch(page, server, workers: int, tests: int, profile: bool = False) -> dict
         "status": run["status"],
         "counts_api": run["counts"],
         "counts_page": shown["counts"],
+        "rows": rows,
         "run_seconds": run["finished"] - run["created"],
         "delay_finished": shown["t"] / 1000 - run["finished"],
         "delay_polled": shown["t"] / 1000 - api_seen,
@@ -195,6 +206,10 @@ def main() -> None:
                 )
                 longest = ", ".join(f"{d:.0f} ms at {t / 1000:.1f} s" for d, t in result["top"])
                 print(f"     longest tasks (time after the run started): {longest}")
+                shown_rows = {k: v for k, v in result["rows"].items() if v}
+                expected_rows = {k: v for k, v in result["counts_api"].items() if v}
+                if shown_rows != expected_rows:
+                    print(f"     rows in the page {shown_rows}, outcomes {expected_rows}")
                 if result["counts_page"] != result["counts_api"]:
                     page_counts, api_counts = result["counts_page"], result["counts_api"]
                     print(f"     counts differ: page {page_counts} api {api_counts}")

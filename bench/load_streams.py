@@ -11,9 +11,8 @@ import threading
 import time
 
 from common import launch_server, stop_server, suite
-from test_load import watch
-
 from support import summary_counts
+from test_load import watch
 
 
 def main() -> None:

@@ -262,6 +262,10 @@ class Reporter:
                     "longrepr": _cap(report.longreprtext),
                 }
             )
+        elif report.skipped:  # a module-level skip: pytest's summary counts it as skipped
+            phase = {"when": "collect", "outcome": "skipped", "duration": 0.0}
+            phase["longrepr"] = _cap(report.longreprtext)
+            self.emit({"type": "test_end", "nodeid": report.nodeid, "phases": [phase]})
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self.locations[nodeid] = location
@@ -301,7 +305,9 @@ def _write_collection(config: pytest.Config, session: pytest.Session, path: str)
     tests = []
     for item in session.items:
         file, line, _ = item.location
-        tests.append({"nodeid": item.nodeid, "file": file, "line": None if line is None else line + 1})
+        tests.append(
+            {"nodeid": item.nodeid, "file": file, "line": None if line is None else line + 1}
+        )
     data = {"rootdir": str(config.rootpath), "tests": tests, "errors": _collect_errors(session)}
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(data, handle)

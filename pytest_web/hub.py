@@ -11,6 +11,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +91,12 @@ class Hub:
         with self._cond:
             self._cond.wait_for(lambda: self.version != version, timeout)
             return self.version
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float) -> None:
+        """Block until `predicate()` holds (checked whenever the hub moves), the hub closes,
+        or `timeout` passes."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.closed or predicate(), timeout)
 
     def close(self) -> None:
         """The server is stopping: wake every stream so it ends now."""

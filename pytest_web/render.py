@@ -12,6 +12,10 @@ from pytest_web.fold import COUNTED, RunState
 from pytest_web.hub import Run
 from pytest_web.tree import Group, Tree, build_tree, test_label
 
+SNAPSHOT_ROWS = 1000
+"""A running run's whole view goes out in messages of about this many rows (whole top-level
+groups): each message is one swap in the page, so none of them freezes it for long."""
+
 
 def format_duration(seconds: float | None) -> str:
     if seconds is None:
@@ -73,6 +77,43 @@ class Renderer:
     def snapshot(self, run: Run) -> str:
         """A message that replaces the whole run view."""
         return f'<div id="main" hx-swap-oob="innerHTML">{self.run_view(run)}</div>'
+
+    def snapshot_parts(self, run: Run) -> list[str]:
+        """The whole run view as messages: the view with the first top-level groups, then
+        messages that append the next groups to the tree, about `SNAPSHOT_ROWS` rows each.
+
+        Only a running run's big tree is split (a finished big run's tree loads lazily). Each
+        appending swap waits a millisecond (`swap:1ms`), so the page renders between them.
+        """
+        state = run.state
+        if state.status != "running" or len(state.tests) <= SNAPSHOT_ROWS:
+            return [self.snapshot(run)]
+        context = self.run_context(run)
+        tree: Tree = context["tree"]
+        chunks: list[list[Group]] = [[]]
+        rows = 0
+        for root in tree.roots:
+            if rows >= SNAPSHOT_ROWS:
+                chunks.append([])
+                rows = 0
+            chunks[-1].append(root)
+            rows += len(root.nodeids)
+        context["tree"] = Tree(chunks[0], tree.parents)
+        first = self._render("_run.html", **context)
+        parts = [f'<div id="main" hx-swap-oob="innerHTML">{first}</div>']
+        group = self.env.get_template("_macros.html").module.group
+        for roots in chunks[1:]:
+            groups = "".join(str(group(state, g, None, False, True)) for g in roots)
+            parts.append(f'<div hx-swap-oob="beforeend target:#tree swap:1ms">{groups}</div>')
+        return parts
+
+    def delta_parts(self, run: Run, seq: int) -> list[str]:
+        """What changed after `seq`, as messages: one delta, or the whole view in parts."""
+        changes = run.changes
+        known = changes[seq - 1].structure if 0 < seq <= len(changes) else -1
+        if known != run.state.structure:
+            return self.snapshot_parts(run)
+        return [self.delta(run, seq)]
 
     def delta(self, run: Run, seq: int) -> str:
         """A message with what changed after `seq`: rows, their groups, the head, new output.

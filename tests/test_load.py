@@ -10,7 +10,6 @@ import threading
 from pathlib import Path
 
 import requests
-
 from support import summary_counts
 
 COUNT = re.compile(r'data-count="(\w+)"><b>(\d+)</b>')

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 
 from flask import Blueprint, Response, request
@@ -19,6 +18,14 @@ KEEPALIVE = float(os.environ.get("PYTEST_WEB_KEEPALIVE", "15"))
 """Seconds between keep-alive comments; a vanished tab is noticed at the next one."""
 BATCH_INTERVAL = 0.1
 """Changes are gathered this long before a message, so a fast run costs few, larger swaps."""
+BATCH_INTERVAL_PER_TEST = 0.00004
+MAX_BATCH_INTERVAL = 0.5
+"""A big run waits longer between messages (0.5 s from 10,000 tests): every message costs the
+page a style pass over all its rows, whatever the number of rows it changes."""
+
+
+def batch_interval(test_count: int) -> float:
+    return min(MAX_BATCH_INTERVAL, BATCH_INTERVAL + test_count * BATCH_INTERVAL_PER_TEST)
 
 
 def event_stream(hub: Hub, renderer: Renderer, cursor: tuple[str, int] | None) -> Iterator[str]:
@@ -36,13 +43,17 @@ def event_stream(hub: Hub, renderer: Renderer, cursor: tuple[str, int] | None) -
                 version = new_version
                 continue
             if cursor and cursor[0] == run.id and cursor[1] < run.state.seq:
-                data = renderer.delta(run, cursor[1])
+                parts = renderer.delta_parts(run, cursor[1])
             else:
-                data = renderer.snapshot(run)
+                parts = renderer.snapshot_parts(run)
             seq = run.state.seq
             cursor = (run.id, seq)
-            yield str(ServerSentEvent(data, id=f"{run.id}:{seq}"))
-            time.sleep(BATCH_INTERVAL)
+            for part in parts[:-1]:  # without an id: a reconnect in between starts over
+                yield str(ServerSentEvent(part))
+            yield str(ServerSentEvent(parts[-1], id=f"{run.id}:{seq}"))
+            # Gather the next batch, but send the end of a run at once.
+            interval = batch_interval(len(run.state.tests))
+            hub.wait_until(lambda shown=run.state: shown.status != "running", interval)
     finally:
         hub.subscribers -= 1
 
