@@ -206,7 +206,7 @@ class RunState:
         self.rootdir = str(event.get("rootdir", ""))
 
     def _on_collection(self, event: dict[str, Any]) -> set[str]:
-        nodeids = [str(n) for n in event.get("nodeids") or ()]
+        nodeids = dict.fromkeys(str(n) for n in event.get("nodeids") or ())  # each once
         known = self.tests
         self.tests = {}
         for nodeid in nodeids:

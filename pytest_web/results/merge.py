@@ -2,7 +2,9 @@
 
 Each file's events go through the same fold as a live run, in the order the files were given;
 tests merge by node id, and every attempt keeps the file it came from (see `fold.Attempt`). The
-run is finished when every file reached its session end, crashed otherwise.
+run is finished when every file reached its session end, crashed otherwise. A file's collection
+adds its tests after the ones already known, so shards keep the order of the files. JUnit has no
+exit status: a file with failures or errors counts as 1, one with tests as 0, an empty one as 5.
 """
 
 from __future__ import annotations
@@ -90,16 +92,31 @@ def merge(files: list[ResultFile], run_id: str = RUN_ID) -> RunState:
     statuses: list[int] = []
     for result in files:
         for event in result.events:
-            if event.get("type") == "session_end":
+            kind = event.get("type")
+            if kind == "session_end":
                 ended += 1
-                if isinstance(event.get("exitstatus"), int):
-                    statuses.append(event["exitstatus"])
+                status = event.get("exitstatus")
+                statuses.append(status if isinstance(status, int) else inferred_status(result))
                 continue
+            if kind == "collection":
+                nodeids = dict.fromkeys([*state.tests, *event.get("nodeids", ())])
+                event = {**event, "nodeids": list(nodeids)}
             state.apply(event)
     if ended >= len(files):
         state.apply({"type": "session_end", "exitstatus": exit_status(statuses)})
     state.apply({"type": "run_exit", "returncode": None, "time": max(times) if times else None})
     return state
+
+
+def inferred_status(result: ResultFile) -> int:
+    """The exit status pytest would have had, for a file that does not say (JUnit)."""
+    ends = [e for e in result.events if e.get("type") == "test_end"]
+    if any(e.get("type") == "collect_error" for e in result.events):
+        return 1
+    for end in ends:
+        if any(phase.get("outcome") == "failed" for phase in end.get("phases", ())):
+            return 1
+    return 0 if ends else 5
 
 
 def _times(events: list[dict[str, Any]]) -> Iterable[float]:
