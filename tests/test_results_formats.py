@@ -111,11 +111,15 @@ def summary_of(output: str) -> dict[str, int]:
     return counts
 
 
-def run_pytest(repo: Path, *args: str, check_summary: bool = True) -> dict[str, Any]:
+def run_pytest(
+    repo: Path, *args: str, check_summary: bool = True, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Plain pytest with our plugin and pytest-reportlog loaded (no other plugins)."""
+    extra = env or {}
     env = {**os.environ, "PYTHONPATH": str(PLUGIN_DIR), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     for name in ("PYTEST_WEB_URL", "PYTEST_WEB_RUN", "PYTEST_WEB_SECRET", "PYTEST_WEB_RECORD"):
         env.pop(name, None)
+    env.update(extra)
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "xdist"]
         + ["-p", "pytest_reportlog.plugin", "-p", "pytest_web_plugin", *args],
