@@ -93,6 +93,7 @@ class Sender:
         self.failed = False
         self.error = ""
         self.warned = False
+        self.closing = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="pytest-web-sender", daemon=True)
         self.thread.start()
 
@@ -102,30 +103,40 @@ class Sender:
             self.queue.put(line)
 
     def close(self) -> None:
+        self.closing.set()
         self.queue.put(None)
         self.thread.join(FLUSH_TIMEOUT)
 
     def _loop(self) -> None:
+        """Wait for an event, let more gather for `BATCH_SECONDS`, post them all, repeat.
+
+        The thread sleeps while a batch gathers instead of waiting on the queue, so pytest's
+        `put` never wakes it: one thread switch per batch rather than per event.
+        """
         done = False
         while not done:
+            items = [self.queue.get()]
+            if items[0] is not None:
+                self.closing.wait(BATCH_SECONDS)
+                with contextlib.suppress(queue.Empty):
+                    while items[-1] is not None:
+                        items.append(self.queue.get_nowait())
+            if items[-1] is None:
+                done = True
+                items.pop()
             batch: list[str] = []
             size = 0
-            item = self.queue.get()
-            deadline = time.monotonic() + BATCH_SECONDS
-            while True:
-                if item is None:
-                    done = True
-                    break
+            for item in items:
                 batch.append(item)
                 size += len(item)
                 if len(batch) >= BATCH_MAX or size >= BATCH_BYTES:
-                    break
-                try:
-                    item = self.queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
-            if batch and not self.failed:
-                self._post(batch)
+                    self._send(batch)
+                    batch, size = [], 0
+            self._send(batch)
+
+    def _send(self, batch: list[str]) -> None:
+        if batch and not self.failed:
+            self._post(batch)
 
     def _post(self, batch: list[str]) -> None:
         try:
