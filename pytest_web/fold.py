@@ -148,8 +148,11 @@ class RunState:
     tests: dict[str, TestResult] = field(default_factory=dict)
     collect_errors: list[dict[str, str]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
-    output: str = ""
-    output_dropped: int = 0
+    output_parts: list[str] = field(default_factory=list, repr=False)
+    """The raw output as it came, joined when read (appending to one string copied it all
+    each time: seconds for a verbose 10,000-test run)."""
+    output_size: int = 0
+    dropped: int = 0
     session_ended: bool = False
     last_plugin_event: int = 0
     seq: int = 0
@@ -273,12 +276,33 @@ class RunState:
         status = event.get("exitstatus")
         self.exitstatus = status if isinstance(status, int) else None
 
+    @property
+    def output(self) -> str:
+        """The last `OUTPUT_CAP` characters of pytest's output."""
+        self._compact_output()
+        return self.output_parts[0] if self.output_parts else ""
+
+    @property
+    def output_dropped(self) -> int:
+        """How many older characters of output were not kept."""
+        return self.dropped + max(0, self.output_size - OUTPUT_CAP)
+
+    def _compact_output(self) -> None:
+        """Join the parts into one, without what is over the cap."""
+        parts = self.output_parts
+        if len(parts) > 1 or self.output_size > OUTPUT_CAP:
+            text = "".join(parts)
+            cut = max(0, len(text) - OUTPUT_CAP)
+            self.dropped += cut
+            self.output_size -= cut
+            parts[:] = [text[cut:]]
+
     def _on_output(self, event: dict[str, Any]) -> None:
-        self.output += str(event.get("text", ""))
-        if len(self.output) > OUTPUT_CAP:
-            cut = len(self.output) - OUTPUT_CAP
-            self.output_dropped += cut
-            self.output = self.output[cut:]
+        text = str(event.get("text", ""))
+        self.output_parts.append(text)
+        self.output_size += len(text)
+        if self.output_size > 2 * OUTPUT_CAP:  # keep memory bounded
+            self._compact_output()
 
     def _on_run_exit(self, event: dict[str, Any]) -> set[str]:
         if self.status != "running":
