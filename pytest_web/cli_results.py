@@ -84,13 +84,15 @@ def export(files: tuple[str, ...], output: Path) -> None:
 
     results = _open(files)
     html = render_report(results)
-    folder = output.resolve().parent
-    try:
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".report-", suffix=".html")
+    temporary = None
+    try:  # written next to it, then renamed: a reader never sees half a report
+        fd, temporary = tempfile.mkstemp(dir=output.resolve().parent, prefix=".report-")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(html)
         os.chmod(temporary, 0o644)
         os.replace(temporary, output)
     except OSError as error:
+        if temporary and os.path.exists(temporary):
+            os.unlink(temporary)
         raise click.ClickException(f"cannot write {output}: {error}") from None
     click.echo(f"wrote {output} ({len(html.encode()) / 1024:,.0f} KiB)")
