@@ -21,7 +21,7 @@ from support import ROOT
 
 DOCKERFILE = ROOT / "Dockerfile"
 DERIVED = ROOT / "docker" / "Dockerfile.test-deps"
-DOCS = ROOT / "docs" / "docker.md"
+DOCS = ROOT / "README.md"  # its Docker section
 BASE_IMAGE = "python:3.11-slim-bookworm"
 BUILD_TOOLS = ("gcc", "g++", "make", "build-essential", "python3-dev", "libc6-dev", "cmake")
 
