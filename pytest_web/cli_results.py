@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 import tempfile
@@ -24,7 +25,7 @@ def _open(files: tuple[str, ...]) -> Results:
         raise click.ClickException("none of the files could be read")
     state = results.state
     counts = ", ".join(f"{n} {name}" for name, n in state.summary().items() if n) or "no results"
-    flaky = f", {len(state.flaky)} flaky" if state.flaky else ""
+    flaky = f", {state.flaky_count} flaky" if state.flaky_count else ""
     click.echo(f"{len(results.files)} file(s), {len(state.tests)} tests: {counts}{flaky}")
     return results
 
@@ -49,6 +50,7 @@ def view(files: tuple[str, ...], host: str, port: int, allow_host: tuple[str, ..
 
     results = _open(files)
     viewer.LOADED = results
+    gc.freeze()  # the results live as long as the server: the collector need never scan them
     token = os.environ.get("PYTEST_WEB_TOKEN") or secrets.token_urlsafe(24)
     if not _is_loopback(host):
         click.secho(

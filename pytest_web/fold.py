@@ -157,6 +157,8 @@ class RunState:
     last_plugin_event: int = 0
     seq: int = 0
     structure: int = 0
+    flaky_count: int = 0
+    """Tests that failed in one attempt and passed in another (result files only)."""
     """Bumped whenever the set of tests changes, so views know to re-render the tree."""
 
     @property
@@ -169,7 +171,7 @@ class RunState:
 
     @property
     def flaky(self) -> list[TestResult]:
-        return [t for t in self.tests.values() if t.flaky]
+        return [t for t in self.tests.values() if t.flaky] if self.flaky_count else []
 
     def summary(self) -> dict[str, int]:
         return {name: self.counts.get(name, 0) for name in COUNTED}
@@ -261,7 +263,9 @@ class RunState:
             test.source = source
             test.attempts.append(Attempt(source, test.outcome, test.duration, phases, test.worker))
             outcomes = {a.outcome for a in test.attempts}
-            test.flaky = "passed" in outcomes and bool(outcomes & FAILING)
+            flaky = "passed" in outcomes and bool(outcomes & FAILING)
+            self.flaky_count += flaky - test.flaky
+            test.flaky = flaky
         if before != after:  # a repeated end replaces, never double counts
             counts = self.counts
             counts.subtract(before)
