@@ -216,6 +216,16 @@ def test_item24_structures_where_text_belongs_are_dropped(tmp_path: Path) -> Non
     ]
 
 
+def test_item22_json_lines_with_a_bom_are_read_and_utf16_is_refused(tmp_path: Path) -> None:
+    end = '{"type": "test_end", "nodeid": "t.py::a", "i": 2, "phases": []}'
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + f"{START}\n{end}\n".encode())
+    assert list(within_time(open_results, [str(path)]).state.tests) == ["t.py::a"]
+    utf16 = tmp_path / "utf16.jsonl"
+    utf16.write_bytes(f"{START}\n{end}\n".encode("utf-16"))
+    refused(utf16, "UTF-16")
+
+
 def test_item24_cut_off_last_line_is_skipped_with_a_warning(tmp_path: Path) -> None:
     path = jsonl(tmp_path, "crash.jsonl", START, '{"type": "test_start", "nodeid": "t.py::a"}')
     path.write_text(path.read_text() + '{"type": "test_end", "nodeid": "t.py::a", "pha')
