@@ -51,6 +51,9 @@ POST_TIMEOUT = 5.0
 FLUSH_TIMEOUT = 10.0
 TEXT_CAP = 256 * 1024
 
+_ENCODER = json.JSONEncoder(default=str)
+"""One encoder for every event (`json.dumps(default=...)` builds a new one per call)."""
+
 _REPORTER_NAME = "pytest-web-reporter"
 _PARSERS: weakref.WeakSet[Any] = weakref.WeakSet()
 """Parsers that already have our options: the module may be registered under two names."""
@@ -231,7 +234,7 @@ class Reporter:
             event["i"] = self.count
             if self.run:
                 event["run"] = self.run
-            line = json.dumps(event, default=str)
+            line = _ENCODER.encode(event)
             if self.recorder is not None:
                 self.recorder.write(line)
             if self.sender is not None:
