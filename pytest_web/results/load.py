@@ -73,6 +73,11 @@ class Source(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def close(self) -> None:
+        if not self.closed:
+            self.handle.close()
+        super().close()
+
     def readinto(self, buffer: Any) -> int:
         while not self.pending:
             chunk = next(self.chunks, None)
