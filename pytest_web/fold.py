@@ -257,13 +257,16 @@ class RunState:
         test.worker = event.get("worker") if isinstance(event.get("worker"), str) else None
         test.duration = sum(p["duration"] for p in phases)
         after = test.categories
-        test.outcome = max(after, key=lambda c: SEVERITY.get(c, 5)) if after else "notrun"
+        if len(after) > 1:
+            test.outcome = max(after, key=lambda c: SEVERITY.get(c, 5))
+        else:
+            test.outcome = after[0] if after else "notrun"
         if "source" in event:
             source = str(event.get("source") or "")
             test.source = source
             test.attempts.append(Attempt(source, test.outcome, test.duration, phases, test.worker))
-            outcomes = {a.outcome for a in test.attempts}
-            flaky = "passed" in outcomes and bool(outcomes & FAILING)
+            outcomes = {a.outcome for a in test.attempts} if len(test.attempts) > 1 else ()
+            flaky = "passed" in outcomes and bool(FAILING.intersection(outcomes))
             self.flaky_count += flaky - test.flaky
             test.flaky = flaky
         if before != after:  # a repeated end replaces, never double counts
