@@ -86,7 +86,7 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
     return (utime + stime) / tick, (cutime + cstime) / tick
 
 
-def wait_finished(server: Server, run_id: str, interval: float = 0.02) -> dict[str, Any]:
+def wait_finished(server: Server, run_id: str, interval: float = 0.05) -> dict[str, Any]:
     """Poll the cheap run list (no tests in it) until the run leaves `running`."""
     while True:
         runs = server.api("GET", "/api/runs").json()["runs"]

@@ -5,7 +5,7 @@
 1. End to end, for each worker count: plain `python -m pytest -p pytest_web_plugin [-n N]`
    (the server's own command line; the plugin is idle without its variables) against the same
    run started with `POST /api/runs` and timed until `GET /api/runs` says it is no longer
-   running (polled every 20 ms; the run list carries no tests, so polling is cheap).
+   running (polled every 50 ms; the run list carries no tests, so polling is cheap).
 2. Where the time goes: pytest with the plugin reporting to a do-nothing HTTP sink (the
    plugin's own cost), then the recorded batches replayed in-process through the ingest route
    (JSON, auth, fold), through `Hub.publish` alone, and through `Renderer.delta` as one page's
