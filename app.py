@@ -1,4 +1,4 @@
-"""gunicorn entry point: `gunicorn -k gevent -w 1 app:app` (settings from PYTEST_WEB_* variables)."""
+"""gunicorn entry: `gunicorn -k gevent -w 1 app:app` (settings from PYTEST_WEB_* variables)."""
 
 from pytest_web import create_app
 

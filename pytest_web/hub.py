@@ -71,8 +71,17 @@ class Hub:
         while len(self.runs) > self.keep:
             self.runs.popitem(last=False)
         self.current = run
-        self.publish(run, [{"type": "run_created", "selection": selection, "command": command,
-                            "time": time.time()}])
+        self.publish(
+            run,
+            [
+                {
+                    "type": "run_created",
+                    "selection": selection,
+                    "command": command,
+                    "time": time.time(),
+                }
+            ],
+        )
         return run
 
     def publish(self, run: Run, events: list[dict[str, Any]]) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from support import DEMO, Server, launch_server, stop_server
 
 
@@ -43,6 +44,7 @@ def demo_server(make_server: Callable[..., Server], demo_repo: Path) -> Server:
 def browser():
     """Debian's Chromium driven by Playwright (never `playwright install`)."""
     from playwright.sync_api import expect, sync_playwright
+
     from support import CHROMIUM, CHROMIUM_ARGS
 
     expect.set_options(timeout=30_000)  # a loaded 2-core CI machine collects slowly

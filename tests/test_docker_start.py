@@ -21,8 +21,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from support import DEMO, ROOT, summary_counts
 from test_packaging import UNPRIVILEGED, Started, clean_env, installed_venv, private_dir, start
+
+from support import DEMO, ROOT, summary_counts
 
 START = ROOT / "docker" / "start.sh"
 HEALTHCHECK = ROOT / "docker" / "healthcheck.py"

@@ -58,7 +58,9 @@ def test_item10_cancel_in_every_phase(make_server, tmp_path: Path, phase: str, w
     assert server.api("POST", f"/api/runs/{run_id}/cancel").status_code == 202
     run = server.wait_run(run_id, timeout=30)
     assert run["status"] == "cancelled"
-    assert run["counts"]["passed"] == 0
+    # In teardown the call had passed already: pytest counts it, and so do we.
+    assert run["counts"]["passed"] == (1 if phase == "teardown" else 0)
+    assert run["counts"]["failed"] == run["counts"]["error"] == 0
     wait_gone(tmp_path)
 
 

@@ -488,7 +488,9 @@ def test_malformed_phases_are_cleaned() -> None:
         {
             "type": "test_end",
             "nodeid": "t.py::b",
-            "phases": [{"when": "call", "outcome": "passed", "duration": "x", "sections": [1, [2]]}],
+            "phases": [
+                {"when": "call", "outcome": "passed", "duration": "x", "sections": [1, [2]]}
+            ],
         }
     )
     test = state.tests["t.py::b"]

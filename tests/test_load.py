@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import requests
+
 from support import summary_counts
 
 COUNT = re.compile(r'data-count="(\w+)"><b>(\d+)</b>')

@@ -26,6 +26,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import requests
+
 from support import DEMO, ROOT
 
 CONSTRAINTS = ROOT / "docker" / "constraints.txt"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from support import Server
 
 SLOW = (
@@ -110,7 +111,8 @@ def test_worker_crash_is_a_failed_test(make_server, tmp_path: Path) -> None:
 
 def test_pytest_dying_mid_run_is_crashed(make_server, tmp_path: Path) -> None:
     (tmp_path / "test_die.py").write_text(
-        "import os\n\ndef test_a():\n    pass\n\ndef test_die():\n    os._exit(3)\n\ndef test_c():\n    pass\n"
+        "import os\n\ndef test_a():\n    pass\n\n"
+        "def test_die():\n    os._exit(3)\n\ndef test_c():\n    pass\n"
     )
     server = make_server(tmp_path)
     run = server.wait_run(server.start_run(workers=0))

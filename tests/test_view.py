@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import DEMO, Server, stop_server
 from test_results_formats import run_pytest, write_suite
 
 from pytest_web.viewer import GROUP_ROWS, LAZY_ROWS
+from support import DEMO, Server, stop_server
 
 
 @pytest.fixture(scope="module")

@@ -41,7 +41,9 @@ def list_runs():
 def status():
     """What the server is doing: the active run and how many event streams are open."""
     active = state.runner().active
-    return jsonify({"active": active.run.id if active else None, "streams": state.hub().subscribers})
+    return jsonify(
+        {"active": active.run.id if active else None, "streams": state.hub().subscribers}
+    )
 
 
 @bp.get("/runs/<run_id>")
