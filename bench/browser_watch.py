@@ -23,8 +23,9 @@ import argparse
 import json
 import time
 
-from common import OUT, launch_server, stop_server, suite, wait_finished
 from playwright.sync_api import sync_playwright
+
+from common import OUT, launch_server, stop_server, suite, wait_finished
 from support import CHROMIUM, CHROMIUM_ARGS
 
 INIT_SCRIPT = """
@@ -58,6 +59,21 @@ INIT_SCRIPT = """
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
+})();
+"""
+
+SWAP_TIMING_SCRIPT = """
+(() => {
+  const swaps = (window.__swaps = []);
+  let started = null;
+  document.addEventListener("htmx:before:swap", (e) => {
+    const text = e.detail?.ctx?.text || "";
+    started = [performance.now(), text.length, text.split("hx-swap-oob").length - 1];
+  });
+  document.addEventListener("htmx:after:swap", () => {
+    if (started) swaps.push([started[0], performance.now() - started[0], started[1], started[2]]);
+    started = null;
+  });
 })();
 """
 
@@ -123,6 +139,11 @@ def watch(page, server, workers: int, tests: int, profile: bool = False) -> dict
     page.wait_for_function(COUNTS_SHOWN, arg=[run_id, run["counts"]], timeout=300_000)
     page.wait_for_timeout(1000)  # long tasks are reported a little after they end
     if profile:
+        swaps = page.evaluate("window.__swaps")
+        swaps = [s for s in swaps if s[0] >= loaded_at]
+        print(f"     {len(swaps)} swaps; the slowest (ms, kB, OOB elements):")
+        for _, ms, size, oob in sorted(swaps, key=lambda s: -s[1])[:8]:
+            print(f"     {ms:7.0f} ms {size / 1000:7.0f} kB {oob:5d} OOB")
         cpu_profile = cdp.send("Profiler.stop")["profile"]
         (OUT / f"page_n{workers}.cpuprofile").write_text(json.dumps(cpu_profile))
         print_profile(cpu_profile)
@@ -191,6 +212,8 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.add_init_script(INIT_SCRIPT)
+            if args.profile:
+                page.add_init_script(SWAP_TIMING_SCRIPT)
             if args.without_filter_css:
                 page.route("**/static/app.css", strip_filter_rules)
             for workers in args.workers:

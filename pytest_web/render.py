@@ -8,13 +8,18 @@ from typing import Any
 
 from jinja2 import Environment
 
-from pytest_web.fold import COUNTED, RunState
+from pytest_web.fold import COUNTED, RunState, TestResult
 from pytest_web.hub import Run
 from pytest_web.tree import Group, Tree, build_tree, test_label
 
 SNAPSHOT_ROWS = 1000
 """A running run's whole view goes out in messages of about this many rows (whole top-level
 groups): each message is one swap in the page, so none of them freezes it for long."""
+DELTA_ROWS = 200
+"""At most this many rows per live update; more (a tab catching up) go out in further messages."""
+YIELD = '<template hx-swap-oob="beforeend target:body swap:1ms"></template>'
+"""Swaps nothing, 1 ms later: the message's swap ends on a timer, so the page renders (and the
+next message starts in a new task) instead of running queued messages back to back."""
 
 
 def format_duration(seconds: float | None) -> str:
@@ -113,7 +118,23 @@ class Renderer:
         known = changes[seq - 1].structure if 0 < seq <= len(changes) else -1
         if known != run.state.structure:
             return self.snapshot_parts(run)
-        return [self.delta(run, seq)]
+        state = run.state
+        touched = sorted(
+            (state.tests[n] for n in self._touched(run, seq) if n in state.tests),
+            key=lambda t: t.index,
+        )
+        if len(touched) <= DELTA_ROWS:
+            return [self.delta(run, seq)]
+        parts = [self._delta(run, seq, touched[:DELTA_ROWS])]
+        status = self.env.get_template("_macros.html").module.status
+        for start in range(DELTA_ROWS, len(touched), DELTA_ROWS):
+            rows = touched[start : start + DELTA_ROWS]
+            parts.append(YIELD + "".join(str(status(t, True)) for t in rows))
+        return parts
+
+    @staticmethod
+    def _touched(run: Run, seq: int) -> set[str]:
+        return set().union(*(c.touched for c in run.since(seq)))
 
     def delta(self, run: Run, seq: int) -> str:
         """A message with what changed after `seq`: rows, their groups, the head, new output.
@@ -122,21 +143,26 @@ class Renderer:
         message replaces the whole view instead.
         """
         state = run.state
-        changes = run.since(seq)
         known = run.changes[seq - 1].structure if 0 < seq <= len(run.changes) else -1
         if known != state.structure:
             return self.snapshot(run)
+        touched = self._touched(run, seq)
+        return self._delta(run, seq, [state.tests[n] for n in touched if n in state.tests])
+
+    def _delta(self, run: Run, seq: int, tests: list[TestResult]) -> str:
+        """The head, `tests`' rows, the summaries of every group touched after `seq`, and the
+        new output."""
+        state = run.state
         tree = self.tree(state)
-        touched: set[str] = set().union(*(c.touched for c in changes))
         groups: dict[str, Group] = {}
-        for nodeid in touched:
+        for nodeid in self._touched(run, seq):
             for group in tree.parents.get(nodeid, ()):
                 groups[group.id] = group
         return self._render(
             "_delta.html",
             run=state,
             elapsed=elapsed(state),
-            tests=[state.tests[n] for n in touched if n in state.tests],
+            tests=tests,
             groups=groups.values(),
-            output="".join(c.output for c in changes),
+            output="".join(c.output for c in run.since(seq)),
         )
