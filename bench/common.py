@@ -17,9 +17,8 @@ OUT = BENCH / "out"
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "plugin"), str(BENCH)]
 
 from make_suite import make_suite  # noqa: E402
-from support import Server, launch_server, stop_server  # noqa: E402
-
 from pytest_web import pytest_process  # noqa: E402
+from support import Server, launch_server, stop_server  # noqa: E402
 
 
 def suite(tests: int) -> Path:
