@@ -12,7 +12,7 @@ from pytest_web.fold import COUNTED, RunState, TestResult
 from pytest_web.hub import Run
 from pytest_web.tree import Group, Tree, build_tree, test_label
 
-SNAPSHOT_ROWS = 1000
+SNAPSHOT_ROWS = 500
 """A running run's whole view goes out in messages of about this many rows (whole top-level
 groups): each message is one swap in the page, so none of them freezes it for long."""
 DELTA_ROWS = 200
