@@ -142,6 +142,7 @@ def replay(batches: list[bytes]) -> None:
         )
         assert response.status_code == 202, response.text
     ingest = time.perf_counter() - start
+    runner.active = None
     hub.publish(run, [{"type": "run_exit", "returncode": 0, "time": time.time()}])
 
     hub2 = Hub()
@@ -150,6 +151,7 @@ def replay(batches: list[bytes]) -> None:
     decoded.append([{"type": "run_exit", "returncode": 0, "time": time.time()}])
     publish = deltas = 0.0
     sizes = []
+    messages = 0
     with app.app_context():
         for batch in decoded:
             cursor = run2.state.seq
@@ -157,16 +159,18 @@ def replay(batches: list[bytes]) -> None:
             hub2.publish(run2, batch)
             publish += time.perf_counter() - start
             start = time.perf_counter()
-            sizes.append(len(renderer.delta(run2, cursor)))
+            parts = renderer.delta_parts(run2, cursor)
             deltas += time.perf_counter() - start
+            sizes.append(max(len(part) for part in parts))
+            messages += len(parts)
         start = time.perf_counter()
         snapshot = renderer.snapshot(run2)
         snap = time.perf_counter() - start
     print(f"  ingest route (JSON + auth + fold), all batches: {ingest:6.2f} s")
     print(f"  Hub.publish alone (fold):                       {publish:6.2f} s")
     print(
-        f"  Renderer.delta, one per batch ({len(sizes)}):          {deltas:6.2f} s, "
-        f"{sum(sizes) / 1e6:.1f} MB, largest {max(sizes) / 1e3:.0f} kB"
+        f"  Renderer.delta_parts, once per batch ({len(sizes)}):   {deltas:6.2f} s, "
+        f"{messages} messages, largest {max(sizes) / 1e3:.0f} kB"
     )
     megabytes = len(snapshot) / 1e6
     print(f"  Renderer.snapshot at the end:                   {snap:6.2f} s, {megabytes:.1f} MB")
