@@ -99,6 +99,7 @@ def time_in_process(path: Path, repeat: int = 3) -> None:
 def time_in_browser(path: Path) -> None:
     """From `pytest-web view FILE` to the counts on screen in Chromium (started beforehand)."""
     from playwright.sync_api import sync_playwright
+
     from support import CHROMIUM, CHROMIUM_ARGS
 
     token = "bench-token"
