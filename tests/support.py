@@ -137,3 +137,23 @@ def summary_counts(repo: Path, *args: str) -> dict[str, int]:
         if word in counts:
             counts[word] = int(number)
     return counts
+
+
+def processes_in(folder: Path) -> list[int]:
+    """Processes whose working directory is inside `folder` (pytest, xdist workers, daemons)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.readlink(entry / "cwd").startswith(str(folder)):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def wait_gone(folder: Path, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and processes_in(folder):
+        time.sleep(0.1)
+    assert processes_in(folder) == []

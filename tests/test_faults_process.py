@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from support import Server, launch_server, summary_counts
+from support import Server, launch_server, processes_in, summary_counts, wait_gone
 
 SLEEPY = {
     "collection": "import time\ntime.sleep(600)\n\ndef test_never():\n    pass\n",
@@ -23,26 +23,6 @@ SLEEPY = {
         "def test_teardown(slow):\n    pass\n"
     ),
 }
-
-
-def processes_in(folder: Path) -> list[int]:
-    """Processes whose working directory is inside `folder` (pytest, xdist workers, daemons)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if os.readlink(entry / "cwd").startswith(str(folder)):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
-def wait_gone(folder: Path, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and processes_in(folder):
-        time.sleep(0.1)
-    assert processes_in(folder) == []
 
 
 @pytest.mark.parametrize("workers", [0, 2])

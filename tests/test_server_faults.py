@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from support import Server
+from support import Server, processes_in
 
 SLOW = (
     "import os, time, pytest\n\n"
@@ -20,22 +19,6 @@ SLOW = (
     "def test_slow(n):\n"
     "    time.sleep(0.2)\n"
 )
-
-
-def _pids_with(marker: str) -> list[int]:
-    """Python processes (pytest and its xdist workers) running in the folder `marker`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            cwd = os.readlink(entry / "cwd")
-        except OSError:
-            continue
-        if cwd.startswith(marker) and b"python" in cmdline:
-            found.append(int(entry.name))
-    return found
 
 
 @pytest.mark.parametrize("workers", [0, 2])
@@ -49,7 +32,7 @@ def test_cancel_stops_the_whole_process_tree(make_server, tmp_path: Path, worker
         if run["counts"]["passed"] >= 2:
             break
         time.sleep(0.1)
-    assert len(_pids_with(str(tmp_path))) >= 1 + workers
+    assert len(processes_in(tmp_path)) >= 1 + workers
     assert server.api("POST", f"/api/runs/{run_id}/cancel").status_code == 202
     run = server.wait_run(run_id, timeout=30)
     assert run["status"] == "cancelled"
@@ -57,7 +40,7 @@ def test_cancel_stops_the_whole_process_tree(make_server, tmp_path: Path, worker
     assert run["counts"]["passed"] < 40
     assert all(t["outcome"] in ("passed", "notrun") for t in run["tests"])
     time.sleep(0.5)
-    assert _pids_with(str(tmp_path)) == []
+    assert processes_in(tmp_path) == []
     # The server takes the next run.
     assert (
         server.wait_run(server.start_run(nodeids=["test_slow.py::test_slow[0]"]))["status"]
@@ -80,7 +63,7 @@ def test_cancel_escalates_to_sigkill(make_server, tmp_path: Path) -> None:
     run = server.wait_run(run_id, timeout=30)
     assert run["status"] == "cancelled"
     time.sleep(0.5)
-    assert _pids_with(str(tmp_path)) == []
+    assert processes_in(tmp_path) == []
 
 
 def test_worker_crash_is_a_failed_test(make_server, tmp_path: Path) -> None:
