@@ -35,7 +35,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     settings = Settings.from_env(test_config)
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024  # 100,000 node ids fit
-    hub = Hub()
+    history = open_history(settings)
+    hub = Hub(sink=history.record if history else None)
     runner = Runner(hub, settings.repo, settings.python, settings.ingest_url)
     atexit.register(runner.shutdown)  # a stopping server leaves no pytest behind
     app.extensions["pytest_web"] = {
@@ -44,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         "runner": runner,
         "renderer": Renderer(app.jinja_env),
         "collection": None,
+        "history": history,
     }
     auth.init_app(app)
     errors.init_app(app)
@@ -51,3 +53,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (pages, api, stream, ingest, health):
         app.register_blueprint(module.bp)
     return app
+
+
+def open_history(settings: Any) -> Any:
+    """The repository's run history, with runs a stopped server left behind marked
+    interrupted; None when read-only, switched off, or the file cannot be used (said on stderr)."""
+    import sys
+
+    from pytest_web.history import History, HistoryError
+
+    if settings.read_only or settings.data_dir is None:
+        return None
+    try:
+        history = History.for_repo(settings.data_dir, settings.repo)
+        history.mark_interrupted()
+    except HistoryError as error:
+        print(f"pytest-web: warning: no run history: {error}", file=sys.stderr)
+        return None
+    return history

@@ -55,10 +55,43 @@ def find_run(run_id: str) -> Run:
     collected = current_collection()
     if run_id == COLLECTED_ID and collected is not None:
         return collected
-    run = state.hub().get(run_id)
+    run = state.hub().get(run_id) or past_run(run_id)
     if run is None:
         abort(404, f"no run {run_id!r}")
     return run
+
+
+def past_run(run_id: str) -> Run | None:
+    """A run no longer in memory, folded again from history (and kept for the next request)."""
+    from pytest_web.history.queries import load_run
+
+    history = state.history()
+    if history is None or len(run_id) > 100:
+        return None
+    run_state = load_run(history, run_id)
+    if run_state is None:
+        return None
+    run = Run(run_state)
+    state.hub().keep_run(run)
+    return run
+
+
+def list_runs() -> list[dict]:
+    """Every kept run, newest first, with live counts for those still in memory."""
+    from pytest_web.history.queries import run_rows
+
+    hub = state.hub()
+    history = state.history()
+    rows = run_rows(history) if history is not None else []
+    listed = {row["id"] for row in rows}
+    in_memory = [r for r in reversed(hub.runs.values()) if r.id not in listed]
+    rows = [r.state.as_json(with_tests=False) for r in in_memory] + rows
+    for row in rows:
+        run = hub.get(row["id"])
+        if run is not None:
+            row.update(run.state.as_json(with_tests=False), tests=len(run.state.tests))
+            row.setdefault("kind", run.kind)
+    return rows
 
 
 def start_run(selection: Selection) -> Run:

@@ -35,6 +35,13 @@ class DefaultGroup(click.Group):
 
 
 HELP = {"help_option_names": ["-h", "--help"]}
+DATA_OPTION = click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for run history (env PYTEST_WEB_DATA; default ~/.local/share/pytest-web). "
+    "Each repository gets its own SQLite file inside it.",
+)
 
 
 @click.group(cls=DefaultGroup, context_settings=HELP)
@@ -70,11 +77,22 @@ def _warn_if_public(host: str) -> None:
     multiple=True,
     help="Extra Host header name to accept (for a reverse proxy or a LAN name). Repeatable.",
 )
-def serve_repo(repo: Path, host: str, port: int, python: str, allow_host: tuple[str, ...]) -> None:
+@DATA_OPTION
+@click.option("--no-history", is_flag=True, help="Keep no run history (nothing is written).")
+def serve_repo(
+    repo: Path,
+    host: str,
+    port: int,
+    python: str,
+    allow_host: tuple[str, ...],
+    data: Path | None,
+    no_history: bool,
+) -> None:
     """Serve a browser UI for the pytest suite in REPO (default: the current folder).
 
     Open the printed address: it carries the access token once, then a cookie keeps it.
-    Set PYTEST_WEB_TOKEN to choose the token yourself.
+    Set PYTEST_WEB_TOKEN to choose the token yourself. Every run is kept in a SQLite
+    history in the data folder (see --data), so past runs survive a restart.
     """
     token = os.environ.get("PYTEST_WEB_TOKEN") or secrets.token_urlsafe(24)
     _warn_if_public(host)
@@ -86,6 +104,10 @@ def serve_repo(repo: Path, host: str, port: int, python: str, allow_host: tuple[
             "PYTEST_WEB_ALLOW_HOSTS": ",".join(allow_host),
         }
     )
+    if no_history:
+        os.environ["PYTEST_WEB_DATA"] = "-"
+    elif data is not None:
+        os.environ["PYTEST_WEB_DATA"] = str(data.resolve())
     serve(host, port, token)
 
 

@@ -317,7 +317,9 @@ class RunState:
         self.finished = event.get("time")
         self.returncode = event.get("returncode")
         touched = set()
-        if event.get("cancelled"):
+        if event.get("interrupted"):  # the server stopped mid-run (written on its next start)
+            self.status = "interrupted"
+        elif event.get("cancelled"):
             self.status = "cancelled"
         elif self.session_ended:
             self.status = "finished"

@@ -17,7 +17,10 @@ from typing import Any
 
 from pytest_web.fold import RunState
 
-KEEP_RUNS = 20
+Sink = Callable[[RunState, list[dict[str, Any]], str], None]
+
+KEEP_RUNS = 3
+"""Runs held in memory (the current one among them); older ones are read back from history."""
 PLUGIN_EVENTS = frozenset(
     {"session_start", "collection", "collect_error", "test_start", "test_end", "session_end"}
 )
@@ -36,12 +39,13 @@ class Change:
 
 @dataclass
 class Run:
-    """A run: its state, its event log and the secret its plugin must show."""
+    """A run: its state, what each event changed, and the secret its plugin must show."""
 
     state: RunState
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    events: list[dict[str, Any]] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    kind: str = "live"
+    """"live" (pytest run here) or "results" (result files opened)."""
 
     @property
     def id(self) -> str:
@@ -55,8 +59,10 @@ class Run:
 class Hub:
     """Holds the runs and wakes every waiting stream when one of them changes."""
 
-    def __init__(self, keep: int = KEEP_RUNS) -> None:
+    def __init__(self, keep: int = KEEP_RUNS, sink: Sink | None = None) -> None:
         self.runs: OrderedDict[str, Run] = OrderedDict()
+        self.sink = sink
+        """Called with each run's state and new events once folded (run history keeps them)."""
         self.current: Run | None = None
         self.version = 0
         self.keep = keep
@@ -67,10 +73,8 @@ class Hub:
     def create_run(self, selection: dict[str, Any], command: list[str]) -> Run:
         run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
         run = Run(RunState(run_id))
-        self.runs[run_id] = run
-        while len(self.runs) > self.keep:
-            self.runs.popitem(last=False)
         self.current = run
+        self.keep_run(run)
         self.publish(
             run,
             [
@@ -88,9 +92,10 @@ class Hub:
         """Fold events into their run and wake the streams."""
         for event in events:
             touched = run.state.apply(event)
-            run.events.append(event)
             text = str(event.get("text", "")) if event.get("type") == "output" else ""
             run.changes.append(Change(run.state.seq, frozenset(touched), run.state.structure, text))
+        if self.sink is not None:
+            self.sink(run.state, events, run.kind)
         with self._cond:
             self.version += 1
             self._cond.notify_all()
@@ -116,3 +121,13 @@ class Hub:
 
     def get(self, run_id: str) -> Run | None:
         return self.runs.get(run_id)
+
+    def keep_run(self, run: Run) -> None:
+        """Hold `run` in memory, dropping the least recently kept ones (never the current)."""
+        self.runs[run.id] = run
+        self.runs.move_to_end(run.id)
+        for run_id in list(self.runs):
+            if len(self.runs) <= self.keep:
+                break
+            if self.runs[run_id] is not self.current:
+                del self.runs[run_id]

@@ -42,6 +42,8 @@ def _stop_cleanly_on_sigterm(worker) -> None:
         shared = app.extensions["pytest_web"]
         shared["runner"].shutdown()
         shared["hub"].close()
+        if shared.get("history") is not None:
+            shared["history"].flush()
         if callable(previous):
             previous(signum, frame)
 

@@ -23,6 +23,8 @@ class Settings:
     allowed_hosts: frozenset[str] = LOOPBACK_HOSTS
     read_only: bool = False
     """`pytest-web view`: result files only; nothing runs pytest or changes state."""
+    data_dir: Path | None = None
+    """Where run history is kept (None: no history)."""
 
     @classmethod
     def from_env(cls, overrides: dict[str, Any] | None = None) -> Settings:
@@ -32,6 +34,7 @@ class Settings:
             "python": env.get("PYTEST_WEB_PYTHON") or sys.executable,
             "ingest_url": env.get("PYTEST_WEB_INGEST_URL", ""),
             "read_only": env.get("PYTEST_WEB_READ_ONLY") == "1",
+            "data_dir": _data_dir(env.get("PYTEST_WEB_DATA")),
             "allowed_hosts": LOOPBACK_HOSTS
             | {
                 h.strip().lower()
@@ -43,3 +46,12 @@ class Settings:
             values["token"] = env["PYTEST_WEB_TOKEN"]
         values.update(overrides or {})
         return cls(**values)
+
+
+def _data_dir(value: str | None) -> Path | None:
+    """PYTEST_WEB_DATA: a folder, or "-" for no history; unset means the default folder."""
+    from pytest_web.history.store import default_data_dir
+
+    if value == "-":
+        return None
+    return Path(value).resolve() if value else default_data_dir()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 
 if TYPE_CHECKING:
+    from pytest_web.history import History
     from pytest_web.hub import Hub
     from pytest_web.render import Renderer
     from pytest_web.runner import Runner
@@ -31,3 +32,8 @@ def runner() -> Runner:
 
 def renderer() -> Renderer:
     return _get("renderer")
+
+
+def history() -> History | None:
+    """The run history, or None (read-only view, `--no-history`, or an unusable data folder)."""
+    return _get("history")

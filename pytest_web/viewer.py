@@ -55,7 +55,7 @@ def install(app: Flask, results: Results) -> None:
     shared["problems"] = results.problems
     shared["sources"] = [f.path for f in results.files]
     if results.state is not None:
-        run = Run(results.state)
+        run = Run(results.state, kind="results")
         shared["hub"].runs[run.id] = run
         shared["hub"].current = run
 

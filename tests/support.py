@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,6 +39,8 @@ class Server:
     repo: Path
     process: subprocess.Popen
     output: list[str] = field(default_factory=list)
+    temporary_data: str | None = None
+    """The history folder made for this server alone (removed when it stops)."""
 
     def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
@@ -68,6 +72,9 @@ def launch_server(repo: Path, *args: str, env: dict[str, str] | None = None) -> 
     token = "test-token-" + os.urandom(6).hex()
     full_env = {**os.environ, "PYTEST_WEB_TOKEN": token, **(env or {})}
     full_env.pop("PYTEST_WEB_INGEST_URL", None)
+    temporary_data = None
+    if "PYTEST_WEB_DATA" not in (env or {}) and "--data" not in args:
+        temporary_data = full_env["PYTEST_WEB_DATA"] = tempfile.mkdtemp(prefix="pytest-web-data-")
     process = subprocess.Popen(
         [sys.executable, "-m", "pytest_web", str(repo), "--port", "0", *args],
         stdout=subprocess.PIPE,
@@ -86,7 +93,7 @@ def launch_server(repo: Path, *args: str, env: dict[str, str] | None = None) -> 
         lines.append(line)
         found = re.search(r"open (http://\S+?)/\?token=", line)
         if found:
-            server = Server(found.group(1), token, repo, process, lines)
+            server = Server(found.group(1), token, repo, process, lines, temporary_data)
             threading.Thread(target=_drain, args=(process, lines), daemon=True).start()
             _wait_ready(server)
             return server
@@ -119,6 +126,8 @@ def stop_server(server: Server) -> None:
     except (ProcessLookupError, subprocess.TimeoutExpired):
         os.killpg(server.process.pid, signal.SIGKILL)
         server.process.wait()
+    if server.temporary_data:
+        shutil.rmtree(server.temporary_data, ignore_errors=True)
 
 
 def summary_counts(repo: Path, *args: str) -> dict[str, int]:

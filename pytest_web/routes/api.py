@@ -33,8 +33,7 @@ def create_run():
 
 @bp.get("/runs")
 def list_runs():
-    runs = reversed(list(state.hub().runs.values()))
-    return jsonify({"runs": [run.state.as_json(with_tests=False) for run in runs]})
+    return jsonify({"runs": actions.list_runs()})
 
 
 @bp.get("/status")
@@ -55,3 +54,30 @@ def get_run(run_id: str):
 def cancel(run_id: str):
     actions.cancel_run(run_id)
     return jsonify({"id": run_id, "cancelling": True}), 202
+
+
+@bp.get("/runs/<run_id>/changes")
+def run_changes(run_id: str):
+    """A finished run against each test's previous outcome: new failures, fixed, flaky."""
+    from pytest_web.history.queries import changes
+
+    actions.find_run(run_id)
+    history = state.history()
+    found = changes(history, run_id) if history is not None else None
+    if found is None:
+        abort(404, f"no comparison for run {run_id!r} (running, not kept, or result files)")
+    return jsonify(found.as_json())
+
+
+@bp.get("/history")
+def test_history():
+    """One test's last outcomes across runs, newest first (`?nodeid=`)."""
+    from pytest_web.history.queries import is_flaky, outcomes_of_test
+
+    nodeid = request.args.get("nodeid", "")
+    history = state.history()
+    if not nodeid or history is None:
+        abort(404, "give ?nodeid= (and run a server with history)")
+    outcomes = outcomes_of_test(history, nodeid)
+    flaky = is_flaky([o["outcome"] for o in outcomes])
+    return jsonify({"nodeid": nodeid, "outcomes": outcomes, "flaky": flaky})

@@ -1,0 +1,96 @@
+"""The SQLite file behind run history: where it lives, its schema, and one connection.
+
+A run is kept as its events (zlib-compressed JSON lists, one row per written batch), so opening
+it later is the same fold as watching it live. Each finished run also leaves one outcome per
+test that ran, which is what the per-test history and "what changed" read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import zlib
+from pathlib import Path
+from typing import Any
+
+DB_NAME = "history.sqlite3"
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created REAL,
+    finished REAL,
+    exitstatus INTEGER,
+    selection TEXT NOT NULL DEFAULT '{}',
+    command TEXT NOT NULL DEFAULT '[]',
+    counts TEXT NOT NULL DEFAULT '{}',
+    tests INTEGER NOT NULL DEFAULT 0,
+    flaky INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS batches (
+    run_n INTEGER NOT NULL,
+    k INTEGER NOT NULL,
+    events BLOB NOT NULL,
+    PRIMARY KEY (run_n, k)
+);
+CREATE TABLE IF NOT EXISTS tests (id INTEGER PRIMARY KEY, nodeid TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS outcomes (
+    test INTEGER NOT NULL,
+    run_n INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    duration REAL NOT NULL,
+    PRIMARY KEY (test, run_n)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS outcomes_of_run ON outcomes (run_n);
+"""
+
+
+class HistoryError(Exception):
+    """The history file cannot be opened or is not ours."""
+
+
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/pytest-web` (`~/.local/share/pytest-web`): outside any repository."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local/share")
+    return Path(base) / "pytest-web"
+
+
+def database_path(data_dir: Path, repo: Path) -> Path:
+    """One history per repository: `DATA/<repo name>-<hash of its path>/history.sqlite3`."""
+    resolved = str(repo.resolve())
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", repo.resolve().name or "root")[:40]
+    digest = hashlib.sha256(resolved.encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    return data_dir / f"{name}-{digest}" / DB_NAME
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating when needed) a history file; `HistoryError` when that is impossible."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version not in (0, SCHEMA_VERSION):
+            raise HistoryError(f"{path}: written by a newer pytest-web (schema {version})")
+        db.executescript(SCHEMA)
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    except (OSError, sqlite3.Error) as error:
+        raise HistoryError(f"cannot use {path}: {error}") from None
+    return db
+
+
+def pack(events: list[dict[str, Any]]) -> bytes:
+    """A batch of events as stored: zlib (fast level) of a JSON list."""
+    return zlib.compress(json.dumps(events, separators=(",", ":")).encode(), 1)
+
+
+def unpack(blob: bytes) -> list[dict[str, Any]]:
+    events = json.loads(zlib.decompress(blob))
+    return [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
