@@ -89,7 +89,7 @@ def list_runs() -> list[dict]:
     for row in rows:
         run = hub.get(row["id"])
         if run is not None:
-            row.update(run.state.as_json(with_tests=False), tests=len(run.state.tests))
+            row.update(run.state.as_json(with_tests=False), test_count=len(run.state.tests))
             row.setdefault("kind", run.kind)
     return rows
 

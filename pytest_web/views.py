@@ -19,7 +19,7 @@ def page_context(main: Run | None = None, **extra: Any) -> dict[str, Any]:
     from pytest_web.actions import current_collection
 
     current = state.hub().current
-    shown = main or current or current_collection()
+    shown = main or current or current_collection() or latest_kept()
     context: dict[str, Any] = {
         "repo": str(state.settings().repo),
         "k": "",
@@ -29,6 +29,8 @@ def page_context(main: Run | None = None, **extra: Any) -> dict[str, Any]:
         "test": None,
         "event_id": f"{current.id}:{current.state.seq}" if current else "",
     }
+    context["past"] = main is not None and main is not current and main is not current_collection()
+    context["page"] = "past" if context["past"] else "live"
     if shown is not None:
         context.update(state.renderer().run_context(shown))
         context["event_id"] = f"{current.id}:{current.state.seq}" if current else ""
@@ -39,8 +41,19 @@ def page_context(main: Run | None = None, **extra: Any) -> dict[str, Any]:
     return context
 
 
-def render_page_or(fragment: str, **context: Any) -> str:
-    """The fragment alone for htmx, the whole page (with the fragment in it) otherwise."""
+def latest_kept() -> Run | None:
+    """After a restart, the page opens on the newest run kept in history."""
+    from pytest_web.actions import past_run
+    from pytest_web.history.queries import run_rows
+
+    history = state.history()
+    rows = run_rows(history, limit=1) if history is not None else []
+    return past_run(rows[0]["id"]) if rows else None
+
+
+def render_page_or(fragment: str, main: Run | None = None, **context: Any) -> str:
+    """The fragment alone for htmx, the whole page (with the fragment in it, and `main` as the
+    run shown) otherwise."""
     if is_htmx():
         return render_template(fragment, **context)
-    return render_template("index.html", **page_context(**context))
+    return render_template("index.html", **page_context(main, **context))

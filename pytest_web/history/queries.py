@@ -16,7 +16,7 @@ from pytest_web.history.store import unpack
 FAILING = frozenset({"failed", "error"})
 GOOD = frozenset({"passed", "xfailed", "xpassed"})
 RECENT = 10
-"""Outcomes a test's history shows, and over which a test that both failed and passed is flaky."""
+"""Outcomes a test's history shows, and over which flaky tests are found."""
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Changes:
     compared: int = 0
     """Tests that had an earlier outcome to compare with."""
     flaky: list[str] = field(default_factory=list)
-    """Tests of this run whose last outcomes (this one included) hold both a pass and a fail."""
+    """Tests of this run whose last outcomes (this one included) flip between pass and fail."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -84,7 +84,7 @@ def run_rows(history: History, limit: int = 200) -> list[dict[str, Any]]:
                 "finished": finished,
                 "selection": json.loads(selection),
                 "command": json.loads(command),
-                "tests": row[9],
+                "test_count": row[9],
                 "flaky": row[10],
             }
         )
@@ -104,7 +104,9 @@ def outcomes_of_test(history: History, nodeid: str, limit: int = RECENT) -> list
 
 
 def is_flaky(outcomes: list[str]) -> bool:
-    return bool(GOOD.intersection(outcomes)) and bool(FAILING.intersection(outcomes))
+    """Flipped between failing and passing at least twice: one flip is a break or a fix."""
+    failing = [o in FAILING for o in outcomes if o in FAILING or o in GOOD]
+    return sum(a != b for a, b in zip(failing, failing[1:], strict=False)) >= 2
 
 
 def changes(history: History, run_id: str) -> Changes | None:

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request
 
 from pytest_web import actions, state
 from pytest_web.fold import TestResult
+from pytest_web.routes.history import history_of
 from pytest_web.selection import SelectionError, parse_selection
 from pytest_web.tree import Group
 from pytest_web.viewer import GROUP_ROWS
@@ -32,7 +33,7 @@ def tests():
 @bp.get("/runs/<run_id>")
 def show_run(run_id: str):
     run = actions.find_run(run_id)
-    return render_page_or("_run.html", **state.renderer().run_context(run))
+    return render_page_or("_run.html", main=run, **state.renderer().run_context(run))
 
 
 @bp.get("/runs/<run_id>/tree")
@@ -140,4 +141,4 @@ def detail():
     test = run.state.tests.get(request.args.get("nodeid", ""))
     if test is None:
         abort(404, "no such test in this run")
-    return render_page_or("_detail.html", test=test, run=run.state)
+    return render_page_or("_detail.html", main=run, test=test, run=run.state, **history_of(test))
