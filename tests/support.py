@@ -120,11 +120,16 @@ def _wait_ready(server: Server) -> None:
 
 
 def stop_server(server: Server) -> None:
+    """SIGTERM, then SIGKILL after 15 s; a server a test stopped itself is left as it is."""
     try:
-        os.killpg(server.process.pid, signal.SIGTERM)
-        server.process.wait(timeout=15)
+        if server.process.poll() is None:
+            os.killpg(server.process.pid, signal.SIGTERM)
+            server.process.wait(timeout=15)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(server.process.pid, signal.SIGKILL)
+        try:
+            os.killpg(server.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         server.process.wait()
     if server.temporary_data:
         shutil.rmtree(server.temporary_data, ignore_errors=True)

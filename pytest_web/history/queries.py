@@ -134,13 +134,13 @@ def changes(history: History, run_id: str) -> Changes | None:
             found.new_tests += 1
         else:
             found.compared += 1
-        if outcome in FAILING:
+        if is_flaky([outcome, *before]):  # its flips are noise, not news
+            found.flaky.append(nodeid)
+        elif outcome in FAILING:
             failed_before = bool(before) and before[0] in FAILING
             (found.still_failing if failed_before else found.new_failures).append(nodeid)
         elif outcome in GOOD and before and before[0] in FAILING:
             found.fixed.append(nodeid)
-        if is_flaky([outcome, *before]):
-            found.flaky.append(nodeid)
     if len(history._cache) > 100:
         history._cache.clear()
     history._cache[key] = found
