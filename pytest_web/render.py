@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import Counter
 from typing import Any
@@ -49,15 +50,33 @@ class Renderer:
     def __init__(self, env: Environment) -> None:
         self.env = env
         self.env.filters["duration"] = format_duration
-        self.env.globals.update(label=test_label, COUNTED=COUNTED, group_counts=group_counts)
+        self.env.globals.update(label=test_label, COUNTED=COUNTED, group_counts=self.group_counts)
         self._trees: dict[str, tuple[int, Tree]] = {}
+        self._counts: tuple[tuple[str, int], dict[str, Counter[str]]] = (("", -1), {})
+
+    def group_counts(self, state: RunState, group: Group) -> Counter[str]:
+        """`group_counts`, kept until the run changes: a page asks twice per group, and a
+        finished run's folders cover every test."""
+        version, known = self._counts
+        if version != (state.id, state.seq):
+            version, known = self._counts = ((state.id, state.seq), {})
+        found = known.get(group.id)
+        if found is None:
+            found = known[group.id] = group_counts(state, group)
+        return found
 
     def tree(self, state: RunState) -> Tree:
         cached = self._trees.get(state.id)
         if cached is None or cached[0] != state.structure:
             if len(self._trees) > 50:
                 self._trees.clear()
-            cached = (state.structure, build_tree(state.tests))
+            enabled = gc.isenabled()
+            gc.disable()  # 100,000 new entries: the collector's passes would double the time
+            try:
+                cached = (state.structure, build_tree(state.tests))
+            finally:
+                if enabled:
+                    gc.enable()
             self._trees[state.id] = cached
         return cached[1]
 

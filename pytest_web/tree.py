@@ -19,12 +19,40 @@ class Group:
     nodeids: list[str] = field(default_factory=list)
 
 
+FOLDER_ROOTS = 100
+"""A lazy tree with more files than this shows their folders first (see `Tree.top`)."""
+
+
 @dataclass
 class Tree:
     """The groups in order, and for each node id the ids of the groups that hold it."""
 
     roots: list[Group]
     parents: dict[str, list[Group]]
+    _top: list[Group] | None = field(default=None, repr=False)
+
+    @property
+    def top(self) -> list[Group]:
+        """What a big finished run's lazy tree shows first: the files, or, when there are more
+        than `FOLDER_ROOTS` of them in several folders, the folders (their files inside)."""
+        if self._top is None:
+            self._top = folders(self.roots) if len(self.roots) > FOLDER_ROOTS else self.roots
+        return self._top
+
+
+def folders(roots: list[Group]) -> list[Group]:
+    """File groups under one group per folder, in order of first appearance; `roots` unchanged
+    when that would not make the list shorter (one folder, or a folder per file)."""
+    found: dict[str, Group] = {}
+    for root in roots:
+        folder = root.key.rpartition("/")[0] if root.kind == "file" else ""
+        group = found.get(folder)
+        if group is None:
+            label = (folder or ".") + "/"
+            group = found[folder] = Group(f"d{len(found)}", label, "folder", folder or ".")
+        group.children.append(root)
+        group.nodeids.extend(root.nodeids)
+    return list(found.values()) if 1 < len(found) < len(roots) else roots
 
 
 def split_nodeid(nodeid: str) -> tuple[str, list[str], str, str]:
@@ -44,10 +72,15 @@ def test_label(nodeid: str) -> str:
 
 
 def build_tree(nodeids: Iterable[str]) -> Tree:
-    """Group node ids, keeping the order in which each group first appears."""
+    """Group node ids, keeping the order in which each group first appears.
+
+    Node ids come in runs that share their groups (a file's tests, a function's cases): the chain
+    of groups is looked up once per node id prefix, not built again for every test.
+    """
     roots: list[Group] = []
     index: dict[tuple[str, ...], Group] = {}
     parents: dict[str, list[Group]] = {}
+    chains: dict[str, list[Group]] = {}
 
     def group(key: tuple[str, ...], label: str, kind: str, siblings: list) -> Group:
         found = index.get(key)
@@ -57,7 +90,7 @@ def build_tree(nodeids: Iterable[str]) -> Tree:
             siblings.append(found)
         return found
 
-    for nodeid in nodeids:
+    def chain_of(nodeid: str) -> list[Group]:
         path, classes, function, param = split_nodeid(nodeid)
         chain = [group((path,), path, "file", roots)]
         key: tuple[str, ...] = (path,)
@@ -67,6 +100,16 @@ def build_tree(nodeids: Iterable[str]) -> Tree:
         if param:
             key += (function + "[",)
             chain.append(group(key, function, "function", chain[-1].children))
+        return chain
+
+    for nodeid in nodeids:
+        head, bracket, _ = nodeid.partition("[")
+        cut = head.rfind("::")
+        if cut < 0:  # a file (or a collection error's path): its own group
+            chain = chain_of(nodeid)
+        else:  # the groups above a test: its file and classes, and its function if parametrized
+            prefix = head + "[" if bracket else head[:cut]
+            chain = chains.get(prefix) or chains.setdefault(prefix, chain_of(nodeid))
         chain[-1].children.append(nodeid)
         for g in chain:
             g.nodeids.append(nodeid)

@@ -225,3 +225,25 @@ def test_accepts_any_iterable_and_empty_input() -> None:
     assert result.roots[0].nodeids == ["a.py::t1", "a.py::t2"]
     as_dict_keys = tree.build_tree({"a.py::t1": 1, "b.py::t2": 2})
     assert [g.key for g in as_dict_keys.roots] == ["a.py", "b.py"]
+
+
+def test_a_tree_of_many_files_shows_their_folders_first_in_order() -> None:
+    ids = [f"tests/{d}/test_{n}.py::test_x" for n in range(60) for d in ("b", "a")]
+    ids.append("test_top.py::test_x")
+    result = tree.build_tree(ids)
+    assert [(g.label, g.kind, g.key, len(g.children)) for g in result.top] == [
+        ("tests/b/", "folder", "tests/b", 60),
+        ("tests/a/", "folder", "tests/a", 60),
+        ("./", "folder", ".", 1),
+    ]
+    assert result.top[0].children[0] is result.roots[0]
+    assert result.top[1].nodeids == [n for n in ids if n.startswith("tests/a/")]
+    assert result.top is result.top  # built once
+
+
+def test_folders_only_when_they_shorten_a_long_list_of_files() -> None:
+    few = tree.build_tree([f"d{n}/t.py::test_x" for n in range(tree.FOLDER_ROOTS)])
+    one_folder = tree.build_tree([f"t/t{n}.py::test_x" for n in range(tree.FOLDER_ROOTS + 1)])
+    each_own = tree.build_tree([f"d{n}/t.py::test_x" for n in range(tree.FOLDER_ROOTS + 1)])
+    for result in (few, one_folder, each_own):
+        assert result.top is result.roots

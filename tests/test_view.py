@@ -12,6 +12,7 @@ import pytest
 import requests
 from test_results_formats import run_pytest, write_suite
 
+from pytest_web.tree import FOLDER_ROOTS
 from pytest_web.viewer import GROUP_ROWS, LAZY_ROWS
 from support import DEMO, Server, stop_server
 
@@ -115,6 +116,41 @@ def test_a_big_run_loads_rows_only_for_the_opened_group(make_server, page, files
     expect(page.locator("li.more")).to_have_count(0)
     page.get_by_role("button", name="test_7", exact=True).click()
     expect(page.locator("#detail")).to_contain_text("tests/test_big.py::test_7")
+
+
+def test_a_run_of_many_files_opens_folder_by_folder(make_server, page, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    files = FOLDER_ROOTS + 1  # per folder; 20 tests each makes a lazy tree
+    cases = [
+        f'<testcase classname="tests.{d}.test_m{n}" name="test_{i}" time="0.001"'
+        + (
+            "><failure message='boom'>trace</failure></testcase>"
+            if (d, n, i) == ("b", 3, 7)
+            else "/>"
+        )
+        for d in ("a", "b")
+        for n in range(files)
+        for i in range(20)
+    ]
+    junit = tmp_path / "many.xml"
+    junit.write_text(f"<testsuite>{''.join(cases)}</testsuite>")
+    server = make_server(Path("view"), str(junit))
+    html = server.api("GET", "/").text
+    assert html.count('class="g lazy"') == 2 and "tests/a/test_m0.py" not in html
+    page.goto(server.page_url)
+    folder_b = page.locator("details.g.lazy", has_text="tests/b/").first
+    expect(folder_b.locator("summary")).to_contain_text("1 failed")
+    page.click("label.chip:has(#show-failed)")  # a folder without failures is hidden
+    expect(page.locator("summary", has_text="tests/a/")).to_be_hidden()
+    page.click("label.chip:has(#show-all)")
+    folder_b.locator("summary").click()
+    expect(folder_b.locator("details.g.lazy")).to_have_count(files)  # closed, rows not loaded
+    expect(page.locator("li.t")).to_have_count(0)
+    folder_b.locator("summary", has_text="tests/b/test_m3.py").click()
+    expect(page.locator("li.t")).to_have_count(20)
+    page.get_by_role("button", name="test_7", exact=True).click()
+    expect(page.locator("#detail")).to_contain_text("tests/b/test_m3.py::test_7")
 
 
 def test_view_with_no_readable_file_fails_at_once(files: dict) -> None:

@@ -51,7 +51,7 @@ def group_rows(run_id: str, group_id: str):
     query = request.args.get("q", "")[:500]
     offset = max(0, request.args.get("offset", 0, type=int))
     context = state.renderer().run_context(run, query)
-    group = find_group(context["tree"].roots, group_id)
+    group = find_group(context["tree"].top, group_id)
     if group is None:
         abort(404, "no such group in this run")
     items, more = page_of(group, run.state.tests, context["visible"], offset)
@@ -76,7 +76,8 @@ def page_of(
     group: Group, tests: dict[str, TestResult], visible: set[str] | None, offset: int
 ) -> tuple[list, int]:
     """(kind, child, tests) from `offset` for at most GROUP_ROWS rows: rows, whole groups that fit,
-    lazy groups that do not; and the offset where the next page starts (0 when none)."""
+    lazy groups that do not (a folder's files are always lazy, counted as 5 rows each); and the
+    offset where the next page starts (0 when none)."""
     items: list[tuple[str, object, int]] = []
     budget = GROUP_ROWS
     for index in range(offset, len(group.children)):
@@ -89,7 +90,10 @@ def page_of(
                 budget -= 1
             continue
         count = len(child.nodeids) if visible is None else sum(n in visible for n in child.nodeids)
-        if count:
+        if count and group.kind == "folder":  # its files, closed: at most 200 per page
+            items.append(("lazy", child, count))
+            budget -= 5
+        elif count:
             items.append(("group" if count <= budget else "lazy", child, count))
             budget -= count if count <= budget else 1
     return items, 0
