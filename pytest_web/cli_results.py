@@ -71,7 +71,7 @@ def view(files: tuple[str, ...], host: str, port: int, allow_host: tuple[str, ..
 
 
 @click.command(context_settings=HELP)
-@FILES
+@click.argument("files", nargs=-1, metavar="[FILE...]")
 @click.option(
     "-o",
     "--output",
@@ -79,15 +79,76 @@ def view(files: tuple[str, ...], host: str, port: int, allow_host: tuple[str, ..
     type=click.Path(dir_okay=False, path_type=Path),
     help="The HTML file to write.",
 )
-def export(files: tuple[str, ...], output: Path) -> None:
-    """Write one self-contained HTML report of result files (the same formats as `view`):
-    no network references, readable with JavaScript off, for a CI job to upload."""
+@click.option(
+    "--run",
+    "run_id",
+    metavar="ID",
+    help="Export a run kept in the history of `pytest-web serve` instead of files "
+    "(its id from the runs page or /api/runs; 'last' for the newest).",
+)
+@click.option(
+    "--repo",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="With --run: the repository whose history to read.",
+)
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="With --run: the data folder the server used (default: PYTEST_WEB_DATA, "
+    "or ~/.local/share/pytest-web).",
+)
+def export(
+    files: tuple[str, ...], output: Path, run_id: str | None, repo: Path, data: Path | None
+) -> None:
+    """Write one self-contained HTML report of result files (the same formats as `view`), or of
+    a run kept in history (--run): no network references, readable with JavaScript off, for a
+    CI job to upload."""
     from pytest_web.export import render_report
 
-    results = _open(files)
-    html = render_report(results)
+    if bool(files) == bool(run_id):
+        raise click.UsageError("give result FILEs or --run ID (one of the two)")
+    if run_id:
+        results = _kept_run(run_id, repo, data)
+        origin = f"run {results.state.id if results.state else run_id} of {repo.resolve()}"
+    else:
+        results, origin = _open(files), ""
+    html = render_report(results, origin=origin)
+    _write(output, html)
+    click.echo(f"wrote {output} ({len(html.encode()) / 1024:,.0f} KiB)")
+
+
+def _kept_run(run_id: str, repo: Path, data: Path | None) -> Results:
+    """A run from the repository's history, folded from its events like the server does."""
+    from pytest_web.history import History, HistoryError, database_path
+    from pytest_web.history.queries import load_run, run_rows
+    from pytest_web.settings import data_dir_from_env
+
+    folder = data or data_dir_from_env(os.environ.get("PYTEST_WEB_DATA"))
+    if folder is None:
+        raise click.UsageError("PYTEST_WEB_DATA is '-' (no history): give --data")
+    path = database_path(folder, repo)
+    if not path.is_file():
+        raise click.ClickException(f"no run history for {repo.resolve()} (looked for {path})")
+    try:
+        history = History(path)
+    except HistoryError as error:
+        raise click.ClickException(str(error)) from None
+    if run_id == "last":
+        rows = run_rows(history, limit=1)
+        run_id = rows[0]["id"] if rows else run_id
+    state = load_run(history, run_id)
+    if state is None:
+        raise click.ClickException(f"no run {run_id!r} in {path}")
+    return Results(state)
+
+
+def _write(output: Path, html: str) -> None:
+    """Written next to it, then renamed: a reader never sees half a report."""
     temporary = None
-    try:  # written next to it, then renamed: a reader never sees half a report
+    try:
         fd, temporary = tempfile.mkstemp(dir=output.resolve().parent, prefix=".report-")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(html)
@@ -97,4 +158,3 @@ def export(files: tuple[str, ...], output: Path) -> None:
         if temporary and os.path.exists(temporary):
             os.unlink(temporary)
         raise click.ClickException(f"cannot write {output}: {error}") from None
-    click.echo(f"wrote {output} ({len(html.encode()) / 1024:,.0f} KiB)")

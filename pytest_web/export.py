@@ -78,7 +78,8 @@ def environment() -> Environment:
     return env
 
 
-def render_report(results: Results, now: float | None = None) -> str:
+def render_report(results: Results, now: float | None = None, origin: str = "") -> str:
+    """The report of `results`; `origin` says where a run without files came from."""
     state = results.state
     if state is None:
         raise ValueError("no results to export")
@@ -97,5 +98,6 @@ def render_report(results: Results, now: float | None = None) -> str:
         else "",
         "version": __version__,
         "budget_mb": TEXT_BUDGET // 2**20,
+        "origin": origin,
     }
     return environment().get_template("report.html").render(**context)

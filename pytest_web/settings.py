@@ -34,7 +34,7 @@ class Settings:
             "python": env.get("PYTEST_WEB_PYTHON") or sys.executable,
             "ingest_url": env.get("PYTEST_WEB_INGEST_URL", ""),
             "read_only": env.get("PYTEST_WEB_READ_ONLY") == "1",
-            "data_dir": _data_dir(env.get("PYTEST_WEB_DATA")),
+            "data_dir": data_dir_from_env(env.get("PYTEST_WEB_DATA")),
             "allowed_hosts": LOOPBACK_HOSTS
             | {
                 h.strip().lower()
@@ -48,7 +48,7 @@ class Settings:
         return cls(**values)
 
 
-def _data_dir(value: str | None) -> Path | None:
+def data_dir_from_env(value: str | None) -> Path | None:
     """PYTEST_WEB_DATA: a folder, or "-" for no history; unset means the default folder."""
     from pytest_web.history.store import default_data_dir
 

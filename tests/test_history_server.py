@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -91,3 +93,36 @@ def test_the_default_data_folder_is_outside_the_repository(
     files = list(share.glob("pytest-web/demo-*/history.sqlite3"))
     assert len(files) == 1 and files[0].stat().st_size > 0
     assert not list(demo_repo.rglob("*.sqlite3"))
+
+
+def test_export_a_kept_run(make_server, demo_repo: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    server = make_server(demo_repo, env={"PYTEST_WEB_DATA": str(data)})
+    run = server.wait_run(server.start_run(workers=2))
+
+    def export(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "pytest_web", "export", *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    for run_id in (run["id"], "last"):
+        output = tmp_path / f"{run_id}.html"
+        done = export(
+            "--run", run_id, "--repo", str(demo_repo), "--data", str(data), "-o", str(output)
+        )
+        assert done.returncode == 0, done.stderr
+        html = output.read_text()
+        counted = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
+        title = ", ".join(
+            f"{run['counts'][name]} {name}" for name in counted if run["counts"][name]
+        )
+        assert f"<title>pytest report: {title}</title>" in html
+        assert f"run {run['id']} of {demo_repo}" in html
+        assert "assert actual == expected" in html  # a failure's traceback
+    missing = export("--run", "nope", "--repo", str(demo_repo), "--data", str(data), "-o", "x.html")
+    assert missing.returncode == 1 and "no run 'nope'" in missing.stderr
+    elsewhere = export(
+        "--run", "last", "--repo", str(tmp_path), "--data", str(data), "-o", "x.html"
+    )
+    assert elsewhere.returncode == 1 and "no run history for" in elsewhere.stderr
+    neither = export("-o", str(tmp_path / "x.html"))
+    assert neither.returncode == 2 and "give result FILEs or --run ID" in neither.stderr
