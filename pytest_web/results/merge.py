@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,15 +79,21 @@ def exit_status(statuses: list[int]) -> int | None:
 
 def merge(files: list[ResultFile], run_id: str = RUN_ID) -> RunState:
     state = RunState(run_id)
+    for event in merged_events(files, state):
+        state.apply(event)
+    return state
+
+
+def merged_events(files: list[ResultFile], state: RunState) -> Iterator[dict[str, Any]]:
+    """The events that fold `files` into one run, each to be applied to `state` before the next
+    is asked for (a file's collection adds its tests after those `state` already knows)."""
     times = [t for f in files for t in _times(f.events)]
-    state.apply(
-        {
-            "type": "run_created",
-            "selection": {},
-            "command": ["pytest-web", "view", *(f.path for f in files)],
-            "time": min(times) if times else None,
-        }
-    )
+    yield {
+        "type": "run_created",
+        "selection": {},
+        "command": ["pytest-web", "view", *(f.path for f in files)],
+        "time": min(times) if times else None,
+    }
     ended = 0
     statuses: list[int] = []
     for result in files:
@@ -101,11 +107,10 @@ def merge(files: list[ResultFile], run_id: str = RUN_ID) -> RunState:
             if kind == "collection":
                 nodeids = dict.fromkeys([*state.tests, *event.get("nodeids", ())])
                 event = {**event, "nodeids": list(nodeids)}
-            state.apply(event)
+            yield event
     if ended >= len(files):
-        state.apply({"type": "session_end", "exitstatus": exit_status(statuses)})
-    state.apply({"type": "run_exit", "returncode": None, "time": max(times) if times else None})
-    return state
+        yield {"type": "session_end", "exitstatus": exit_status(statuses)}
+    yield {"type": "run_exit", "returncode": None, "time": max(times) if times else None}
 
 
 def inferred_status(result: ResultFile) -> int:
