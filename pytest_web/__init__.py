@@ -24,7 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from pytest_web import auth, errors, viewer
     from pytest_web.hub import Hub
     from pytest_web.render import Renderer
-    from pytest_web.routes import api, health, ingest, pages, stream
+    from pytest_web.routes import api, health, ingest, pages, results, stream
     from pytest_web.routes import history as history_pages
     from pytest_web.runner import Runner
     from pytest_web.settings import Settings
@@ -52,7 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     viewer.init_app(app)
-    for module in (pages, history_pages, api, stream, ingest, health):
+    for module in (pages, history_pages, results, api, stream, ingest, health):
         app.register_blueprint(module.bp)
     return app
 

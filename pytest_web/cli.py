@@ -79,6 +79,13 @@ def _warn_if_public(host: str) -> None:
 )
 @DATA_OPTION
 @click.option("--no-history", is_flag=True, help="Keep no run history (nothing is written).")
+@click.option(
+    "--artifacts",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A folder of CI result files that the page's 'Open results' lists (env "
+    "PYTEST_WEB_ARTIFACTS). Uploads work without it.",
+)
 def serve_repo(
     repo: Path,
     host: str,
@@ -87,6 +94,7 @@ def serve_repo(
     allow_host: tuple[str, ...],
     data: Path | None,
     no_history: bool,
+    artifacts: Path | None,
 ) -> None:
     """Serve a browser UI for the pytest suite in REPO (default: the current folder).
 
@@ -104,6 +112,8 @@ def serve_repo(
             "PYTEST_WEB_ALLOW_HOSTS": ",".join(allow_host),
         }
     )
+    if artifacts is not None:
+        os.environ["PYTEST_WEB_ARTIFACTS"] = str(artifacts.resolve())
     if no_history:
         os.environ["PYTEST_WEB_DATA"] = "-"
     elif data is not None:

@@ -11,7 +11,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,8 @@ Sink = Callable[[RunState, list[dict[str, Any]], str], None]
 
 KEEP_RUNS = 3
 """Runs held in memory (the current one among them); older ones are read back from history."""
+RESULTS_SLICE = 5000
+"""Events of opened result files handed to history at a time."""
 PLUGIN_EVENTS = frozenset(
     {"session_start", "collection", "collect_error", "test_start", "test_end", "session_end"}
 )
@@ -86,6 +88,23 @@ class Hub:
                 }
             ],
         )
+        return run
+
+    def add_results(self, events: Callable[[RunState], Iterable[dict[str, Any]]]) -> Run:
+        """A run of opened result files, folded from `events(state)` (each event applied before
+        the next is made) and handed to the sink in slices; kept, but not the current run."""
+        run_id = "results-" + time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+        run = Run(RunState(run_id), kind="results")
+        batch: list[dict[str, Any]] = []
+        for event in events(run.state):
+            run.state.apply(event)
+            batch.append(event)
+            if len(batch) >= RESULTS_SLICE and self.sink is not None:
+                self.sink(run.state, batch, run.kind)
+                batch = []
+        if self.sink is not None:
+            self.sink(run.state, batch, run.kind)
+        self.keep_run(run)
         return run
 
     def publish(self, run: Run, events: list[dict[str, Any]]) -> None:

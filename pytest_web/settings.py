@@ -25,6 +25,8 @@ class Settings:
     """`pytest-web view`: result files only; nothing runs pytest or changes state."""
     data_dir: Path | None = None
     """Where run history is kept (None: no history)."""
+    artifacts: Path | None = None
+    """A folder of CI result files the page can open (`--artifacts`)."""
 
     @classmethod
     def from_env(cls, overrides: dict[str, Any] | None = None) -> Settings:
@@ -35,6 +37,9 @@ class Settings:
             "ingest_url": env.get("PYTEST_WEB_INGEST_URL", ""),
             "read_only": env.get("PYTEST_WEB_READ_ONLY") == "1",
             "data_dir": data_dir_from_env(env.get("PYTEST_WEB_DATA")),
+            "artifacts": Path(env["PYTEST_WEB_ARTIFACTS"]).resolve()
+            if env.get("PYTEST_WEB_ARTIFACTS")
+            else None,
             "allowed_hosts": LOOPBACK_HOSTS
             | {
                 h.strip().lower()
