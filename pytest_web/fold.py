@@ -11,6 +11,7 @@ kept, the last one stands for the test, and a test that both failed and passed i
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,9 +73,9 @@ def _number(value: Any) -> float:
 def clean_phase(phase: dict[str, Any]) -> dict[str, Any]:
     """A report phase with the fields and types the views rely on, whatever was sent."""
     get = phase.get
-    clean: dict[str, Any] = {
-        "when": str(get("when", "")),
-        "outcome": str(get("outcome", "")),
+    clean: dict[str, Any] = {  # interned: 10,000 tests hold 30,000 copies of "passed"
+        "when": sys.intern(str(get("when", ""))),
+        "outcome": sys.intern(str(get("outcome", ""))),
         "duration": _number(get("duration")),
     }
     if get("longrepr"):
@@ -82,7 +83,7 @@ def clean_phase(phase: dict[str, Any]) -> dict[str, Any]:
     if "wasxfail" in phase:
         clean["wasxfail"] = str(phase["wasxfail"])
     sections = get("sections")
-    if isinstance(sections, list):
+    if isinstance(sections, list) and sections:
         clean["sections"] = [
             [str(s[0]), str(s[1])] for s in sections if isinstance(s, (list, tuple)) and len(s) == 2
         ]

@@ -19,7 +19,7 @@ from pytest_web.fold import RunState
 
 Sink = Callable[[RunState, list[dict[str, Any]], str], None]
 
-KEEP_RUNS = 3
+KEEP_RUNS = 2
 """Runs held in memory (the current one among them); older ones are read back from history."""
 RESULTS_SLICE = 5000
 """Events of opened result files handed to history at a time."""
@@ -29,12 +29,12 @@ PLUGIN_EVENTS = frozenset(
 """The event types the plugin may send; the others (run_created, output, run_exit) are ours."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
-    """What one event did to its run's state."""
+    """What one event did to its run's state (a run holds one per event: kept small)."""
 
     seq: int
-    touched: frozenset[str]
+    touched: tuple[str, ...]
     structure: int
     output: str = ""
 
@@ -75,6 +75,8 @@ class Hub:
     def create_run(self, selection: dict[str, Any], command: list[str]) -> Run:
         run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
         run = Run(RunState(run_id))
+        if self.current is not None:
+            self.current.changes = []  # only the current run is streamed
         self.current = run
         self.keep_run(run)
         self.publish(
@@ -112,7 +114,7 @@ class Hub:
         for event in events:
             touched = run.state.apply(event)
             text = str(event.get("text", "")) if event.get("type") == "output" else ""
-            run.changes.append(Change(run.state.seq, frozenset(touched), run.state.structure, text))
+            run.changes.append(Change(run.state.seq, tuple(touched), run.state.structure, text))
         if self.sink is not None:
             self.sink(run.state, events, run.kind)
         with self._cond:

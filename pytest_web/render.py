@@ -68,7 +68,7 @@ class Renderer:
     def tree(self, state: RunState) -> Tree:
         cached = self._trees.get(state.id)
         if cached is None or cached[0] != state.structure:
-            if len(self._trees) > 50:
+            if len(self._trees) > 4:  # a tree per run kept in memory, and the discovery
                 self._trees.clear()
             enabled = gc.isenabled()
             gc.disable()  # 100,000 new entries: the collector's passes would double the time
