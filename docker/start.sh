@@ -16,6 +16,8 @@
 #                           It is reused while the files (and the Python) are unchanged.
 #   PYTEST_WEB_PYTHON       an interpreter of your own to run pytest with (instead of the above).
 #   PYTEST_WEB_ALLOW_HOSTS  comma-separated Host names to accept besides loopback ones.
+#   PYTEST_WEB_ARTIFACTS    a folder of CI result files for 'Open results' (default /artifacts,
+#                           when it exists: mount one there, read-only is fine).
 #   PYTEST_ADDOPTS          your options are kept, after the cache_dir this script adds.
 set -eu
 set -f # no globbing: variables below are split on purpose, never expanded as patterns
@@ -95,7 +97,9 @@ $(cat "$path")"
 	printf '%s\n' "$stamp" >"$venv/.pytest-web-stamp"
 }
 
-set -- "$repo" --host "$host" --port "$port"
+set -- "$repo" --host "$host" --port "$port" --data "$data/history"
+artifacts=${PYTEST_WEB_ARTIFACTS:-/artifacts}
+[ ! -d "$artifacts" ] || set -- "$@" --artifacts "$artifacts"
 if [ -n "${PYTEST_WEB_INSTALL:-}" ]; then
 	[ -z "${PYTEST_WEB_PYTHON:-}" ] || die "set PYTEST_WEB_INSTALL or PYTEST_WEB_PYTHON, not both"
 	install_requirements

@@ -189,6 +189,7 @@ def _serve_read_only_demo(
     assert not [p for p in repo.rglob("*") if p.name in ("__pycache__", ".pytest_cache")]
     assert (data / "pytest-cache").is_dir(), "pytest's cache should be in the data folder"
     assert (data / "tmp").is_dir() and (data / "home").is_dir()
+    assert list(data.glob("history/*/history.sqlite3")), "run history should be in the data folder"
 
 
 def test_refuses_a_short_token(as_user: list[str], venv: Path, workspace: Path) -> None:
