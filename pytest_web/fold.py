@@ -163,6 +163,8 @@ class RunState:
     flaky_count: int = 0
     """Tests that failed in one attempt and passed in another (result files only)."""
     """Bumped whenever the set of tests changes, so views know to re-render the tree."""
+    attempt_outcomes: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    """The outcomes of each test read more than once, for `flaky`."""
 
     @property
     def order(self) -> list[TestResult]:
@@ -279,9 +281,12 @@ class RunState:
             test.source = source
             attempts = test.attempts
             attempts.append(Attempt(source, test.outcome, test.duration, phases, test.worker))
-            if len(attempts) > 1 or test.flaky:
-                outcomes = {a.outcome for a in attempts} if len(attempts) > 1 else ()
-                flaky = "passed" in outcomes and bool(FAILING.intersection(outcomes))
+            if len(attempts) > 1:  # the outcomes seen, kept: a test repeated 100,000 times
+                seen = self.attempt_outcomes.get(test.nodeid)  # must not scan them each time
+                if seen is None:
+                    seen = self.attempt_outcomes[test.nodeid] = {a.outcome for a in attempts}
+                seen.add(test.outcome)
+                flaky = "passed" in seen and not FAILING.isdisjoint(seen)
                 self.flaky_count += flaky - test.flaky
                 test.flaky = flaky
         if before != after:  # a repeated end replaces, never double counts

@@ -157,6 +157,16 @@ def test_item23_nan_time_negative_counts_nested_suites_several_results(tmp_path:
     assert all(math.isfinite(t.duration) for t in tests.values())
 
 
+def test_item23_one_test_repeated_100000_times_is_read_without_hanging(tmp_path: Path) -> None:
+    case = '<testcase classname="tests.test_a" name="test_same" time="0.1"/>'
+    fail = '<testcase classname="tests.test_a" name="test_same"><failure/></testcase>'
+    text = f"<testsuite>{case * 100_000}{fail}{case}</testsuite>"
+    state = within_time(open_results, [str(xml(tmp_path, "repeated.xml", text))]).state
+    same = state.tests["tests/test_a.py::test_same"]
+    assert len(same.attempts) == 100_002 and same.outcome == "passed"
+    assert same.flaky and state.flaky_count == 1 and state.summary()["passed"] == 1
+
+
 def jsonl(tmp_path: Path, name: str, *lines: str) -> Path:
     path = tmp_path / name
     path.write_text("".join(line + "\n" for line in lines))
