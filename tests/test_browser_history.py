@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from support import Server
+from support import Server, summary_counts
 
 OUTCOMES = "tests/test_outcomes.py"
 
@@ -69,3 +69,22 @@ def test_the_runs_page_opens_a_past_run_as_it_ended(demo_server: Server, page: P
     page.locator("#past").get_by_role("link", name="Back to live").click()
     expect(page.locator("#live")).to_have_count(1)
     expect(passes.locator(".st")).to_have_class(re.compile(r"\bo-failed\b"))
+
+
+def test_rerun_failed_on_a_past_run_reruns_its_failures_live(
+    demo_server: Server, page: Page
+) -> None:
+    first = demo_server.wait_run(demo_server.start_run())
+    failed = sorted(t["nodeid"] for t in first["tests"] if t["outcome"] in ("failed", "error"))
+    break_one_fix_one(demo_server)
+    demo_server.wait_run(demo_server.start_run(nodeids=[f"{OUTCOMES}::test_passes"]))
+
+    page.goto(f"{demo_server.url}/runs/{first['id']}?token={demo_server.token}")
+    expect(page.locator("#past")).to_be_visible()
+    page.locator("#run-failed").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.locator("#run-head .status")).to_have_text("finished", timeout=60_000)
+    expect(page.locator("#run-head .done")).to_have_text(f"{len(failed)}/{len(failed)}")
+    newest = demo_server.api("GET", "/api/runs").json()["runs"][0]
+    assert sorted(newest["selection"]["nodeids"]) == failed
+    assert newest["counts"] == summary_counts(demo_server.repo, *failed)  # test_fails now passes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from pytest_web import actions, state
 from pytest_web.fold import TestResult
@@ -10,7 +10,7 @@ from pytest_web.routes.history import history_of
 from pytest_web.selection import SelectionError, parse_selection
 from pytest_web.tree import Group
 from pytest_web.viewer import GROUP_ROWS
-from pytest_web.views import is_htmx, page_context, render_page_or
+from pytest_web.views import is_htmx, latest_kept, page_context, render_page_or
 
 bp = Blueprint("pages", __name__)
 
@@ -110,15 +110,16 @@ def _form_selection() -> dict:
         data["nodeids"] = form.getlist("nodeid")
         if not data["nodeids"]:
             abort(400, "no tests are checked: tick some, or use Run all")
-    elif scope == "failed":
-        current = state.hub().current
+    elif scope == "failed":  # of the past run the page shows, else the current or newest kept
+        shown = form.get("from_run")
+        source = actions.find_run(shown) if shown else state.hub().current or latest_kept()
         failed = (
-            [t.nodeid for t in current.state.tests.values() if t.outcome in ("failed", "error")]
-            if current
+            [t.nodeid for t in source.state.tests.values() if t.outcome in ("failed", "error")]
+            if source
             else []
         )
         if not failed:
-            abort(400, "the last run has no failed tests to rerun")
+            abort(400, "that run has no failed tests to rerun")
         data["nodeids"] = failed
     return data
 
@@ -130,7 +131,10 @@ def start():
     except SelectionError as error:
         abort(400, str(error))
     actions.start_run(selection)
-    return render_template("_notice.html", message="")
+    response = Response(render_template("_notice.html", message=""))
+    if request.form.get("past"):  # a past run's page does not follow live: go to the live page
+        response.headers["HX-Redirect"] = "/"
+    return response
 
 
 @bp.post("/runs/<run_id>/cancel")
