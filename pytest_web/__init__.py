@@ -68,8 +68,9 @@ def open_history(settings: Any) -> Any:
         return None
     try:
         history = History.for_repo(settings.data_dir, settings.repo)
-        history.mark_interrupted()
-    except HistoryError as error:
+        if history.claim():  # another server on the same history may still be running its run
+            history.mark_interrupted()
+    except (HistoryError, OSError) as error:
         print(f"pytest-web: warning: no run history: {error}", file=sys.stderr)
         return None
     return history

@@ -173,3 +173,18 @@ def test_flaky_needs_two_flips() -> None:
     assert not queries.is_flaky(["failed", "passed", "passed"])
     assert queries.is_flaky(["failed", "passed", "failed"])
     assert queries.is_flaky(["passed", "skipped", "error", "passed"])  # skips do not count
+
+
+def test_a_second_server_on_the_same_history_leaves_the_first_ones_run(
+    hub: Hub, history: History, tmp_path: Path
+) -> None:
+    assert history.claim()
+    run_id = play(hub, {"t.py::a": PASS}, end=False)
+    history.flush()
+    second = History(tmp_path / "history.sqlite3")
+    assert not second.claim()  # the first server still holds its lock: its run is not ours
+    assert queries.run_rows(second)[0]["status"] == "running"
+    history._lock_file.close()  # the first server stops
+    third = History(tmp_path / "history.sqlite3")
+    second._lock_file.close()
+    assert third.claim() and third.mark_interrupted() == [run_id]

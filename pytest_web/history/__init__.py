@@ -7,6 +7,7 @@ written at once, with its summary row and one outcome per test. Reads are in `qu
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 import threading
@@ -41,6 +42,7 @@ class History:
         self._wake = threading.Event()
         self._writer: threading.Thread | None = None
         self.problem = ""
+        self._lock_file: Any = None
         self._cache: dict[tuple[str, str], Any] = {}
         """Answers about finished runs, which never change (see `queries`)."""
 
@@ -160,8 +162,21 @@ class History:
                 column = "n" if table == "runs" else "run_n"
                 self.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (run_n,))
 
+    def claim(self) -> bool:
+        """Hold a shared lock on the file for this server's life; True when no other server
+        holds one (only then may runs left 'running' be taken as interrupted)."""
+        self._lock_file = open(self.path.with_suffix(".lock"), "a")  # noqa: SIM115 (held)
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            alone = True
+        except OSError:
+            alone = False
+        fcntl.flock(self._lock_file, fcntl.LOCK_SH)
+        return alone
+
     def mark_interrupted(self) -> list[str]:
-        """Runs left 'running' by a server that stopped: end them as interrupted (at start-up)."""
+        """Runs left 'running' by a server that stopped: end them as interrupted (at start-up,
+        when `claim` says no other server uses this history)."""
         from pytest_web.history.queries import load_events
 
         with self.lock:
