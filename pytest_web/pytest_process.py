@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import shutil
 import subprocess
 import tempfile
 from functools import cache
 from pathlib import Path
-
-import pytest_web_plugin
 
 PLUGIN_MODULE = "pytest_web_plugin"
 
@@ -24,8 +23,17 @@ def plugin_dir() -> str:
     """
     folder = tempfile.mkdtemp(prefix="pytest-web-plugin-")
     atexit.register(shutil.rmtree, folder, True)
-    shutil.copy(pytest_web_plugin.__file__, os.path.join(folder, PLUGIN_MODULE + ".py"))
+    shutil.copy(plugin_file(), os.path.join(folder, PLUGIN_MODULE + ".py"))
     return folder
+
+
+def plugin_file() -> str:
+    """Where the plugin module is, found without importing it (that would import pytest: a
+    tenth of the server's start, for a server that only starts pytest in a child)."""
+    spec = importlib.util.find_spec(PLUGIN_MODULE)
+    if spec is None or not spec.origin:
+        raise ImportError(f"{PLUGIN_MODULE} is not importable: is pytest-web installed?")
+    return spec.origin
 
 
 def child_env(extra: dict[str, str]) -> dict[str, str]:
