@@ -50,6 +50,7 @@ def view(files: tuple[str, ...], host: str, port: int, allow_host: tuple[str, ..
 
     results = _open(files)
     viewer.LOADED = results
+    viewer.prepare(results)
     gc.freeze()  # the results live as long as the server: the collector need never scan them
     token = os.environ.get("PYTEST_WEB_TOKEN") or secrets.token_urlsafe(24)
     if not _is_loopback(host):

@@ -18,6 +18,9 @@ from pytest_web.results import Results
 LOADED: Results | None = None
 """What `pytest-web view` opened; the gunicorn worker inherits it."""
 
+PREPARED: tuple[Any, dict[str, Any]] | None = None
+"""The loaded run's tree and first counts (`prepare`), made before the fork like `LOADED`."""
+
 LAZY_ROWS = 2000
 """Above this many tests a finished run's tree loads each group's rows when it is opened."""
 GROUP_ROWS = 1000
@@ -49,11 +52,23 @@ def init_app(app: Flask) -> None:
             install(app, LOADED)
 
 
+def prepare(results: Results) -> None:
+    """Before gunicorn forks: what the first page needs of the loaded run (its tree, the counts
+    of its top groups), so the worker only renders it. Made in the worker, the same work would
+    also copy most of the run's memory, page by page, as it touched every test."""
+    global PREPARED
+    from pytest_web.render import prepare as prepare_run
+
+    PREPARED = prepare_run(results.state) if results.state is not None else None
+
+
 def install(app: Flask, results: Results) -> None:
     """Put the merged run in the hub as its current, finished run."""
     shared = app.extensions["pytest_web"]
     shared["problems"] = results.problems
     shared["sources"] = [f.path for f in results.files]
+    if results.state is not None and results is LOADED and PREPARED is not None:
+        shared["renderer"].seed(results.state, *PREPARED)
     if results.state is not None:
         run = Run(results.state, kind="results")
         shared["hub"].runs[run.id] = run
