@@ -12,7 +12,8 @@ from gunicorn.app.base import BaseApplication
 
 
 class PytestWebServer(BaseApplication):
-    """gunicorn, configured in code: `-k gevent -w 1`, short graceful timeout, no control socket."""
+    """gunicorn, configured in code: `-k gevent -w 1` (`worker.Worker`), short graceful timeout,
+    no control socket."""
 
     def __init__(self, options: dict) -> None:
         self.options = options
@@ -76,7 +77,7 @@ def serve(host: str, port: int, token: str) -> None:
     PytestWebServer(
         {
             "bind": [f"fd://{sock.fileno()}"],
-            "worker_class": "gevent",
+            "worker_class": "pytest_web.worker.Worker",
             "workers": 1,
             "graceful_timeout": 2,
             "timeout": 60,
