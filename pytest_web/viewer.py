@@ -26,8 +26,8 @@ LAZY_ROWS = 2000
 GROUP_ROWS = 1000
 """Rows per group request; more come with a 'show more' button."""
 
-RUNS_PYTEST = frozenset({"pages.tests", "api.tests"})
-"""GET routes that start pytest (`--collect-only`)."""
+RUNS_PYTEST = frozenset({"pages.tests", "api.tests", "results.form"})
+"""GET routes that start pytest (`--collect-only`) or offer to change what is shown."""
 
 
 def init_app(app: Flask) -> None:

@@ -64,6 +64,8 @@ def test_nothing_can_be_run_or_changed(viewer: Server) -> None:
         ("POST", "/runs", {"headers": htmx, "data": {"scope": "all"}}),
         ("POST", "/runs/results/cancel", {"headers": htmx}),
         ("POST", "/internal/event", {"json": [{"type": "session_start"}]}),
+        ("GET", "/results", {}),
+        ("POST", "/api/results", {"files": {"file": ("a.xml", b"<testsuite/>")}}),
     ]:
         response = viewer.api(method, path, **kwargs)
         assert response.status_code == 403, (method, path, response.text)
