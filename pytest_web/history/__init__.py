@@ -37,13 +37,15 @@ class History:
         self.db = connect(path)
         self.lock = threading.RLock()
         self.pending: dict[str, list[dict[str, Any]]] = {}
+        self.waiting = 0
+        """How many events `pending` holds."""
         self.batch_numbers: dict[str, tuple[int, int]] = {}
         """Run id -> (its row number, the number of its next batch)."""
         self._wake = threading.Event()
         self._writer: threading.Thread | None = None
         self.problem = ""
         self._lock_file: Any = None
-        self._cache: dict[tuple[str, str], Any] = {}
+        self.answers: dict[tuple[str, str], Any] = {}
         """Answers about finished runs, which never change (see `queries`)."""
 
     @classmethod
@@ -64,11 +66,11 @@ class History:
                         return  # output that came after the run's end
                     self._insert_run(state, kind)
                 self.pending.setdefault(state.id, []).extend(events)
-                waiting = sum(map(len, self.pending.values()))
+                self.waiting += len(events)
             if state.status != "running":
                 self.flush()
-                self._finish(state)
-            elif waiting >= FLUSH_EVENTS:
+                self._finish(state, kind)
+            elif self.waiting >= FLUSH_EVENTS:
                 self.flush()
             else:
                 self._start_writer()
@@ -78,7 +80,7 @@ class History:
     def flush(self) -> None:
         """Write every waiting event now."""
         with self.lock:
-            pending, self.pending = self.pending, {}
+            pending, self.pending, self.waiting = self.pending, {}, 0
             if not pending:
                 return
             with self.db:
@@ -118,7 +120,7 @@ class History:
         )
         self.batch_numbers[state.id] = (int(cursor.lastrowid or 0), 0)
 
-    def _finish(self, state: RunState) -> None:
+    def _finish(self, state: RunState, kind: str) -> None:
         """The run's summary row, and its tests' outcomes (live runs only)."""
         with self.lock, self.db:
             self.db.execute("BEGIN")
@@ -136,7 +138,6 @@ class History:
                     run_n,
                 ),
             )
-            kind = self.db.execute("SELECT kind FROM runs WHERE n = ?", (run_n,)).fetchone()[0]
             if kind == "live":
                 self._write_outcomes(run_n, state)
             self._prune()
@@ -180,8 +181,10 @@ class History:
         from pytest_web.history.queries import load_events
 
         with self.lock:
-            rows = self.db.execute("SELECT n, id FROM runs WHERE status = 'running'").fetchall()
-            for run_n, run_id in rows:
+            rows = self.db.execute(
+                "SELECT n, id, kind FROM runs WHERE status = 'running'"
+            ).fetchall()
+            for run_n, run_id, kind in rows:
                 state = RunState(run_id)
                 for event in load_events(self.db, run_n):
                     state.apply(event)
@@ -192,5 +195,5 @@ class History:
                 end = {"type": "run_exit", "returncode": None, "interrupted": True}
                 end["time"] = time.time()
                 state.apply(end)
-                self.record(state, [end])
-        return [run_id for _, run_id in rows]
+                self.record(state, [end], kind)
+        return [run_id for _, run_id, _ in rows]

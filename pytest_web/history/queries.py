@@ -112,8 +112,8 @@ def is_flaky(outcomes: list[str]) -> bool:
 def changes(history: History, run_id: str) -> Changes | None:
     """What changed in a finished live run; None for unknown, running or result-file runs."""
     key = ("changes", run_id)
-    if key in history._cache:
-        return history._cache[key]
+    if key in history.answers:
+        return history.answers[key]
     with history.lock:
         row = history.db.execute(
             "SELECT n, status, kind FROM runs WHERE id = ?", (run_id,)
@@ -141,7 +141,7 @@ def changes(history: History, run_id: str) -> Changes | None:
             (found.still_failing if failed_before else found.new_failures).append(nodeid)
         elif outcome in GOOD and before and before[0] in FAILING:
             found.fixed.append(nodeid)
-    if len(history._cache) > 100:
-        history._cache.clear()
-    history._cache[key] = found
+    if len(history.answers) > 100:
+        history.answers.clear()
+    history.answers[key] = found
     return found

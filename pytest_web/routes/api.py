@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 
 from pytest_web import actions, state
+from pytest_web.routes.history import changes_of, history_of
 from pytest_web.selection import SelectionError, parse_selection
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -59,11 +60,8 @@ def cancel(run_id: str):
 @bp.get("/runs/<run_id>/changes")
 def run_changes(run_id: str):
     """A finished run against each test's previous outcome: new failures, fixed, flaky."""
-    from pytest_web.history.queries import changes
-
     actions.find_run(run_id)
-    history = state.history()
-    found = changes(history, run_id) if history is not None else None
+    found = changes_of(run_id)
     if found is None:
         abort(404, f"no comparison for run {run_id!r} (running, not kept, or result files)")
     return jsonify(found.as_json())
@@ -72,12 +70,10 @@ def run_changes(run_id: str):
 @bp.get("/history")
 def test_history():
     """One test's last outcomes across runs, newest first (`?nodeid=`)."""
-    from pytest_web.history.queries import is_flaky, outcomes_of_test
-
     nodeid = request.args.get("nodeid", "")
-    history = state.history()
-    if not nodeid or history is None:
+    found = history_of(nodeid) if nodeid else {"outcomes": None}
+    if found["outcomes"] is None:
         abort(404, "give ?nodeid= (and run a server with history)")
-    outcomes = outcomes_of_test(history, nodeid)
-    flaky = is_flaky([o["outcome"] for o in outcomes])
-    return jsonify({"nodeid": nodeid, "outcomes": outcomes, "flaky": flaky})
+    return jsonify(
+        {"nodeid": nodeid, "outcomes": found["outcomes"], "flaky": found["flaky_lately"]}
+    )

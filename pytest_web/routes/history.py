@@ -8,7 +8,6 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request
 
 from pytest_web import actions, state
-from pytest_web.fold import TestResult
 from pytest_web.history import queries
 from pytest_web.views import is_htmx, page_context
 
@@ -55,20 +54,25 @@ def runs():
 def changes(run_id: str):
     """What changed in a finished run: the full list (into the detail pane) or the head's bar."""
     run = actions.find_run(run_id)
-    history = state.history()
-    found = queries.changes(history, run_id) if history is not None else None
+    found = changes_of(run_id)
     template = "_changes_bar.html" if request.args.get("bar") else "_changes.html"
     if found is None and template == "_changes.html":
         abort(404, "no comparison for this run (running, not kept, or result files)")
     return render_template(template, changes=found, run=run.state)
 
 
-def history_of(test: TestResult) -> dict[str, Any]:
-    """The detail pane's history section: the test's last outcomes and whether it is flaky."""
+def changes_of(run_id: str) -> queries.Changes | None:
+    """A finished live run against each test's previous outcome; None without one."""
+    history = state.history()
+    return queries.changes(history, run_id) if history is not None else None
+
+
+def history_of(nodeid: str) -> dict[str, Any]:
+    """A test's last outcomes across runs and whether it is flaky lately (None: no history)."""
     history = state.history()
     if history is None:
-        return {"outcomes": None}
-    outcomes = queries.outcomes_of_test(history, test.nodeid)
+        return {"outcomes": None, "flaky_lately": False}
+    outcomes = queries.outcomes_of_test(history, nodeid)
     return {
         "outcomes": outcomes,
         "flaky_lately": queries.is_flaky([o["outcome"] for o in outcomes]),

@@ -149,4 +149,6 @@ def detail():
     test = run.state.tests.get(request.args.get("nodeid", ""))
     if test is None:
         abort(404, "no such test in this run")
-    return render_page_or("_detail.html", main=run, test=test, run=run.state, **history_of(test))
+    return render_page_or(
+        "_detail.html", main=run, test=test, run=run.state, **history_of(test.nodeid)
+    )
