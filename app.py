@@ -1,5 +1,5 @@
 """gunicorn entry: `gunicorn -k gevent -w 1 app:app` (settings from PYTEST_WEB_* variables)."""
 
-from pytest_web import create_app
+from pytest_web.web import create_app
 
 app = create_app()

@@ -17,7 +17,7 @@ OUT = BENCH / "out"
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "plugin"), str(BENCH)]
 
 from make_suite import make_suite  # noqa: E402
-from pytest_web import pytest_process  # noqa: E402
+from pytest_web.pytest_run import process  # noqa: E402
 from support import Server, launch_server, stop_server  # noqa: E402
 
 
@@ -32,15 +32,13 @@ def suite(tests: int) -> Path:
 
 
 def pytest_args(workers: int) -> list[str]:
-    """The command line the server uses for a run with `workers` (see pytest_web.runner)."""
-    return pytest_process.pytest_command(
-        sys.executable, pytest_process.workers_args(sys.executable, workers)
-    )
+    """The command line the server uses for a run with `workers` (as the runner builds it)."""
+    return process.pytest_command(sys.executable, process.workers_args(sys.executable, workers))
 
 
 def plugin_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment the server gives pytest: the plugin importable, nothing reported."""
-    return pytest_process.child_env(extra or {})
+    return process.child_env(extra or {})
 
 
 def run_plain(

@@ -68,8 +68,9 @@ def machine_speed() -> float:
 
 
 def time_in_process(path: Path, repeat: int = 3) -> None:
-    from pytest_web import create_app, viewer
     from pytest_web.results import open_results
+    from pytest_web.web import create_app
+    from pytest_web.web import read_only as viewer
 
     auth = {"Authorization": "Bearer bench"}
     best: dict[str, tuple[float, float]] = {}

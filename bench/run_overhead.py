@@ -118,9 +118,9 @@ def plugin_cost(repo: Path, repeat: int) -> tuple[list[tuple], list[bytes]]:
 
 def replay(batches: list[bytes]) -> None:
     """Feed the recorded batches to an in-process app and time each server-side step."""
-    from pytest_web import create_app
-    from pytest_web.hub import Hub
-    from pytest_web.runner import Active
+    from pytest_web.core.hub import Hub
+    from pytest_web.pytest_run.runner import Active
+    from pytest_web.web import create_app
 
     app = create_app({"repo": Path("."), "token": "t"})
     ext = app.extensions["pytest_web"]

@@ -329,8 +329,8 @@ def test_the_derived_image_recipe_runs_tests_in_its_own_venv(workspace: Path) ->
 
 
 def test_healthz_answers_ok_and_503_without_the_repo(tmp_path: Path) -> None:
-    from pytest_web import create_app
-    from pytest_web.routes import health
+    from pytest_web.web import create_app
+    from pytest_web.web.routes import health
 
     token = "health-token-0123456789"
     app = create_app({"repo": tmp_path, "token": token})

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from test_results_formats import run_pytest, summary_of, write_suite
 
-from pytest_web.export import OPEN_ROWS
 from pytest_web.results import open_results
+from pytest_web.web.report import OPEN_ROWS
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""`pytest_web.fold`: a run's state is the fold of its events, counted by pytest's own rules."""
+"""The fold (`core.fold`): a run's state from its events, counted by pytest's own rules."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pytest_web import fold
+from pytest_web.core import fold
 
 # The module is imported whole: its `TestResult` class must not be collected as a test class.
 

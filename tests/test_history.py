@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from pytest_web.core.hub import Hub
 from pytest_web.history import History, HistoryError, database_path, queries
-from pytest_web.hub import Hub
 
 PASS = [{"when": "call", "outcome": "passed", "duration": 0.01}]
 FAIL = [{"when": "call", "outcome": "failed", "duration": 0.02, "longrepr": "assert 1 == 2"}]

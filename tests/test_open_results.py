@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from test_results_formats import run_pytest, write_suite
 
-from pytest_web.opening import ArtifactError, artifact_path, display_name, list_artifacts
-from pytest_web.routes.results import UPLOAD_LIMIT
+from pytest_web.results.artifacts import ArtifactError, artifact_path, display_name, list_artifacts
+from pytest_web.web.routes.results import UPLOAD_LIMIT
 from support import Server
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from pytest_web.fold import RunState
+from pytest_web.core.fold import RunState
 
 PLUGIN_DIR = Path(__file__).resolve().parent.parent / "plugin"
 ENV_NAMES = ("PYTEST_WEB_URL", "PYTEST_WEB_RUN", "PYTEST_WEB_SECRET", "PYTEST_WEB_COLLECT")

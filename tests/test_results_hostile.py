@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from pytest_web.results import ResultFileError, open_results, read_file
-from pytest_web.results.load import MAX_FILE_BYTES, MAX_LINE_BYTES, TEXT_CAP
+from pytest_web.results.source import MAX_FILE_BYTES, MAX_LINE_BYTES, TEXT_CAP
 
 HANG = 60  # seconds: far above any honest refusal; a hang fails instead of blocking the suite
 

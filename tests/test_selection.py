@@ -1,4 +1,4 @@
-"""`pytest_web.selection`: a run request becomes pytest arguments that cannot be read as options."""
+"""`pytest_run.selection`: a run request becomes pytest arguments that cannot be options."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pytest_web.selection import (
+from pytest_web.pytest_run.selection import (
     ARGV_LIMIT,
     MAX_EXPRESSION_LENGTH,
     MAX_NODEID_LENGTH,
@@ -329,7 +329,7 @@ def test_argument_file_is_read_by_pytest(
     quiet_pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytester = quiet_pytester
-    monkeypatch.setattr("pytest_web.selection.ARGV_LIMIT", 10)
+    monkeypatch.setattr("pytest_web.pytest_run.selection.ARGV_LIMIT", 10)
     pytester.makepyfile(
         test_a="def test_one(): pass\ndef test_two(): pass\ndef test_three(): pass\n"
     )

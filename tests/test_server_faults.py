@@ -178,8 +178,10 @@ def test_python_without_pytest_web_runs_the_plugin(make_server, tmp_path: Path) 
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
     subprocess.run([str(python), "-m", "pip", "install", "-q", "pytest"], check=True, timeout=300)
-    probe = subprocess.run([str(python), "-c", "import pytest_web"], capture_output=True)
-    assert probe.returncode != 0  # pytest-web is not installed there
+    probe = subprocess.run(
+        [str(python), "-c", "import pytest_web"], capture_output=True, cwd=tmp_path
+    )
+    assert probe.returncode != 0  # pytest-web is not installed there (nor in the folder)
     (tmp_path / "repo").mkdir()
     (tmp_path / "repo" / "test_one.py").write_text("def test_one():\n    pass\n")
     server = make_server(tmp_path / "repo", "--python", str(python))

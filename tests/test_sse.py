@@ -1,10 +1,10 @@
-"""`pytest_web.sse`: the exact bytes of each Server-Sent Event, and reading event ids back."""
+"""`pytest_web.core.sse`: the exact bytes of each Server-Sent Event, and reading event ids back."""
 
 from __future__ import annotations
 
 import pytest
 
-from pytest_web.sse import PING, ServerSentEvent, parse_event_id
+from pytest_web.core.sse import PING, ServerSentEvent, parse_event_id
 
 
 def parse_stream(text: str) -> list[dict[str, str]]:

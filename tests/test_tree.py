@@ -1,4 +1,4 @@
-"""`pytest_web.tree`: node ids grouped as the page shows them (file > class > function > case)."""
+"""`core.tree`: node ids grouped as the page shows them (file > class > function > case)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pytest_web import tree
+from pytest_web.core import tree
 
 # `tree.test_label` is reached through the module: imported by name, pytest would collect it.
 

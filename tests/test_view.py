@@ -12,8 +12,8 @@ import pytest
 import requests
 from test_results_formats import run_pytest, write_suite
 
-from pytest_web.tree import FOLDER_ROOTS
-from pytest_web.viewer import GROUP_ROWS, LAZY_ROWS
+from pytest_web.core.tree import FOLDER_ROOTS
+from pytest_web.web.render import GROUP_ROWS, LAZY_ROWS
 from support import DEMO, Server, stop_server
 
 

@@ -4,14 +4,12 @@ and what changed in a run against each test's previous outcome."""
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_web.fold import RunState
-from pytest_web.history import History
-from pytest_web.history.store import unpack
+from pytest_web.core.fold import RunState
+from pytest_web.history.store import load_events
+from pytest_web.history.writer import History
 
 FAILING = frozenset({"failed", "error"})
 GOOD = frozenset({"passed", "xfailed", "xpassed"})
@@ -43,20 +41,14 @@ class Changes:
         }
 
 
-def load_events(db: sqlite3.Connection, run_n: int) -> Iterator[dict[str, Any]]:
-    rows = db.execute("SELECT events FROM batches WHERE run_n = ? ORDER BY k", (run_n,))
-    for (blob,) in rows.fetchall():
-        yield from unpack(blob)
-
-
 def load_run(history: History, run_id: str) -> RunState | None:
     """A kept run, folded from its events exactly as it was folded live."""
     history.flush()
     with history.lock:
-        row = history.db.execute("SELECT n FROM runs WHERE id = ?", (run_id,)).fetchone()
+        row = history.db.execute("SELECT n, kind FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             return None
-        state = RunState(run_id)
+        state = RunState(run_id, kind=row[1])
         for event in load_events(history.db, row[0]):
             state.apply(event)
     return state

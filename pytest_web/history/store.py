@@ -13,6 +13,7 @@ import os
 import re
 import sqlite3
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,10 @@ def pack(events: list[dict[str, Any]]) -> bytes:
 def unpack(blob: bytes) -> list[dict[str, Any]]:
     events = json.loads(zlib.decompress(blob))
     return [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
+
+
+def load_events(db: sqlite3.Connection, run_n: int) -> Iterator[dict[str, Any]]:
+    """A kept run's events, in the order they were folded."""
+    rows = db.execute("SELECT events FROM batches WHERE run_n = ? ORDER BY k", (run_n,))
+    for (blob,) in rows.fetchall():
+        yield from unpack(blob)

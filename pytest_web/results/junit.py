@@ -20,7 +20,7 @@ from xml.parsers import expat
 from defusedxml import DefusedXmlException
 from defusedxml.expatreader import DefusedExpatParser
 
-from pytest_web.results.load import (
+from pytest_web.results.source import (
     CHUNK,
     MAX_XML_DEPTH,
     TEXT_CAP,

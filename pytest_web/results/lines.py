@@ -7,7 +7,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from pytest_web.results.load import MAX_LINE_BYTES, ResultFile, ResultFileError, cap_text
+from pytest_web.results.source import MAX_LINE_BYTES, ResultFile, ResultFileError, cap_text
 
 
 def json_lines(stream: Any, result: ResultFile) -> Iterator[dict[str, Any]]:

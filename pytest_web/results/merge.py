@@ -15,8 +15,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_web.fold import RunState
-from pytest_web.results.load import ResultFile, ResultFileError, read_file
+from pytest_web.core.fold import RunState
+from pytest_web.results.read import read_file
+from pytest_web.results.source import ResultFile, ResultFileError
 
 RUN_ID = "results"
 
@@ -90,6 +91,7 @@ def merged_events(files: list[ResultFile], state: RunState) -> Iterator[dict[str
     times = [t for f in files for t in _times(f.events)]
     yield {
         "type": "run_created",
+        "kind": "results",
         "selection": {},
         "command": ["pytest-web", "view", *(f.path for f in files)],
         "time": min(times) if times else None,

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pytest_web.results.lines import integer, json_lines, number, sections, text
-from pytest_web.results.load import ResultFile
+from pytest_web.results.source import ResultFile
 
 MAX_PHASES = 20
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pytest_web.results.lines import integer, json_lines, number, sections, text
-from pytest_web.results.load import ResultFile, cap_text
+from pytest_web.results.source import ResultFile, cap_text
 
 MAX_ENTRIES = 200
 SEPARATOR = "\n" + "_ " * 40 + "\n\n"

@@ -13,7 +13,8 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, Response, abort, redirect, request
 
-from pytest_web import state
+from pytest_web.web.htmx import is_htmx
+from pytest_web.web.services import services
 
 PUBLIC_PREFIXES = ("/static/", "/internal/")
 PUBLIC_PATHS = {"/healthz"}
@@ -27,7 +28,7 @@ def cookie_name() -> str:
 
 def _host_allowed() -> bool:
     host = (urlsplit("//" + request.host).hostname or "").lower()
-    return host in state.settings().allowed_hosts
+    return host in services().settings.allowed_hosts
 
 
 def _origin_allowed() -> bool:
@@ -39,7 +40,7 @@ def _origin_allowed() -> bool:
 
 def _token_matches(candidate: str | None) -> bool:
     return bool(candidate) and secrets.compare_digest(
-        candidate.encode(), state.settings().token.encode()
+        candidate.encode(), services().settings.token.encode()
     )
 
 
@@ -62,7 +63,7 @@ def check_request() -> Response | None:
     if _token_matches(_bearer()):
         return None
     if _token_matches(request.cookies.get(cookie_name())):
-        if request.method in UNSAFE_METHODS and request.headers.get("HX-Request") != "true":
+        if request.method in UNSAFE_METHODS and not is_htmx():
             abort(403, "use the page or an Authorization header to change anything")
         return None
     abort(401, "open the address pytest-web printed at start (it carries ?token=...)")
@@ -75,7 +76,7 @@ def _login() -> Response:
     target = request.path + ("?" + urlencode(rest) if rest else "")
     response = redirect(target if target.startswith("/") and not target.startswith("//") else "/")
     response.set_cookie(
-        cookie_name(), state.settings().token, httponly=True, samesite="Strict", path="/"
+        cookie_name(), services().settings.token, httponly=True, samesite="Strict", path="/"
     )
     return response
 

@@ -6,12 +6,13 @@ import json
 import os
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_web import pytest_process
-from pytest_web.selection import expression_args
+from pytest_web.pytest_run.process import child_env, pytest_command
+from pytest_web.pytest_run.selection import expression_args
 
 COLLECT_TIMEOUT = 600
 USAGE_ERROR = 4
@@ -39,6 +40,25 @@ class Collection:
     def as_json(self) -> dict[str, Any]:
         return {"tests": self.tests, "errors": self.errors}
 
+    def events(self) -> Iterator[dict[str, Any]]:
+        """The discovery as a run's events: its tests, where each is, the files that failed to
+        collect, and an end that says the run only collected."""
+        yield {"type": "run_created", "kind": "collection", "selection": {"k": self.k, "m": self.m}}
+        yield {
+            "type": "collection",
+            "nodeids": self.nodeids,
+            "locations": [[t.get("file", ""), _zero_based(t.get("line"))] for t in self.tests],
+        }
+        for error in self.errors:
+            nodeid, message = error.get("nodeid", ""), error.get("message", "")
+            yield {"type": "collect_error", "nodeid": nodeid, "longrepr": message}
+        yield {"type": "run_exit", "collected": True}
+
+
+def _zero_based(line: Any) -> int | None:
+    """pytest's locations count lines from 0; the discovery file gives them from 1."""
+    return line - 1 if isinstance(line, int) and not isinstance(line, bool) and line > 0 else None
+
 
 def _tail(text: str) -> str:
     text = text.strip()
@@ -55,10 +75,8 @@ def discover(repo: Path, python: str, k: str = "", m: str = "") -> Collection:
     """Run pytest's collection with the given `-k`/`-m` and read what the plugin wrote."""
     with tempfile.TemporaryDirectory(prefix="pytest-web-collect-") as folder:
         target = os.path.join(folder, "collected.json")
-        env = pytest_process.child_env({"PYTEST_WEB_COLLECT": target})
-        command = pytest_process.pytest_command(
-            python, ["--collect-only", "-q", *expression_args(k, m)]
-        )
+        env = child_env({"PYTEST_WEB_COLLECT": target})
+        command = pytest_command(python, ["--collect-only", "-q", *expression_args(k, m)])
         try:
             done = subprocess.run(
                 command,

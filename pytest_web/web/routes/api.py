@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from pytest_web import actions, state
-from pytest_web.routes.history import changes_of, history_of
-from pytest_web.selection import SelectionError, parse_selection
+from pytest_web.pytest_run.selection import SelectionError, parse_selection
+from pytest_web.web import actions
+from pytest_web.web.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -25,7 +25,7 @@ def create_run():
     if data is None:
         abort(400, "the body is not valid JSON")
     try:
-        selection = parse_selection(data, state.settings().repo)
+        selection = parse_selection(data, services().settings.repo)
     except SelectionError as error:
         abort(400, str(error))
     run = actions.start_run(selection)
@@ -40,9 +40,9 @@ def list_runs():
 @bp.get("/status")
 def status():
     """What the server is doing: the active run and how many event streams are open."""
-    active = state.runner().active
+    active = services().runner.active
     return jsonify(
-        {"active": active.run.id if active else None, "streams": state.hub().subscribers}
+        {"active": active.run.id if active else None, "streams": services().hub.subscribers}
     )
 
 
@@ -61,7 +61,7 @@ def cancel(run_id: str):
 def run_changes(run_id: str):
     """A finished run against each test's previous outcome: new failures, fixed, flaky."""
     actions.find_run(run_id)
-    found = changes_of(run_id)
+    found = actions.changes_of(run_id)
     if found is None:
         abort(404, f"no comparison for run {run_id!r} (running, not kept, or result files)")
     return jsonify(found.as_json())
@@ -71,7 +71,7 @@ def run_changes(run_id: str):
 def test_history():
     """One test's last outcomes across runs, newest first (`?nodeid=`)."""
     nodeid = request.args.get("nodeid", "")
-    found = history_of(nodeid) if nodeid else {"outcomes": None}
+    found = actions.history_of(nodeid) if nodeid else {"outcomes": None}
     if found["outcomes"] is None:
         abort(404, "give ?nodeid= (and run a server with history)")
     return jsonify(

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import Blueprint, abort, request
 
-from pytest_web import state
-from pytest_web.hub import PLUGIN_EVENTS, Run
+from pytest_web.core.hub import PLUGIN_EVENTS, Run
+from pytest_web.web.services import services
 
 bp = Blueprint("ingest", __name__, url_prefix="/internal")
 
@@ -43,7 +43,7 @@ def _run_of(events: list[dict]) -> Run:
         abort(400, "a batch carries events of exactly one run")
     run_id = run_ids.pop()
     secret = request.headers.get(SECRET_HEADER, "")
-    run = state.runner().accepts(run_id, secret) if isinstance(run_id, str) else None
+    run = services().runner.accepts(run_id, secret) if isinstance(run_id, str) else None
     if run is None:
         abort(403, "not the active run, or not its secret")
     return run
@@ -64,5 +64,5 @@ def event():
     events = _events(data)
     run = _run_of(events)
     accepted = [e for e in events if e.get("type") in PLUGIN_EVENTS]
-    state.hub().publish(run, accepted)
+    services().hub.publish(run, accepted)
     return {"accepted": len(accepted)}, 202

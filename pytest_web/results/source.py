@@ -185,27 +185,3 @@ def detect(path: str, head: bytes) -> str:
     raise ResultFileError(
         path, "not a result file (expected JUnit XML, pytest-reportlog or a pytest-web recording)"
     )
-
-
-def read_file(path: str) -> ResultFile:
-    """Read one file into events; `ResultFileError` when it cannot be shown."""
-    from pytest_web.results import junit, record, reportlog
-
-    path = str(path)
-    stream, source = open_result(path)
-    with stream:
-        try:
-            head = stream.peek(CHUNK)[:CHUNK]
-            if not head:
-                raise ResultFileError(path, "the file is empty once decompressed")
-            kind = detect(path, head)
-            reader = {"junit": junit.read, "reportlog": reportlog.read, "record": record.read}
-            result = ResultFile(path, kind, [])
-            result.events = list(reader[kind](stream, result))
-        except MemoryError:
-            raise ResultFileError(path, "too large to read into memory") from None
-        except RecursionError:
-            raise ResultFileError(path, "nested too deeply") from None
-    if source.truncated:
-        result.warnings.append(f"the {source.kind} data is cut off: read up to the cut")
-    return result

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_web import pytest_process
-from pytest_web.hub import PLUGIN_EVENTS, Hub, Run
-from pytest_web.selection import Selection, expression_args, nodeid_args
+from pytest_web.core.hub import PLUGIN_EVENTS, Hub, Run
+from pytest_web.pytest_run.process import child_env, pytest_command, spawn, workers_args
+from pytest_web.pytest_run.selection import Selection, expression_args, nodeid_args
 
 CANCEL_GRACE = 3.0
 """Seconds between SIGINT and SIGKILL when a run is cancelled."""
@@ -56,12 +56,12 @@ class Runner:
             workdir = tempfile.mkdtemp(prefix="pytest-web-run-")
             args = [
                 *expression_args(selection.k, selection.m),
-                *pytest_process.workers_args(self.python, selection.workers),
+                *workers_args(self.python, selection.workers),
                 *nodeid_args(selection.nodeids, Path(workdir) / "nodeids.txt"),
             ]
-            command = pytest_process.pytest_command(self.python, args)
+            command = pytest_command(self.python, args)
             run = self.hub.create_run(selection.as_dict(), command)
-            env = pytest_process.child_env(
+            env = child_env(
                 {
                     "PYTEST_WEB_URL": self.ingest_url,
                     "PYTEST_WEB_RUN": run.id,
@@ -70,7 +70,7 @@ class Runner:
                 }
             )
             try:
-                process = pytest_process.spawn(command, self.repo, env)
+                process = spawn(command, self.repo, env)
             except OSError as error:
                 self.hub.publish(
                     run, [{"type": "output", "text": f"cannot start pytest: {error}\n"}]

@@ -17,7 +17,9 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pytest_web.results import ResultFile, ResultFileError, Results, read_file
+from pytest_web.results.merge import Results
+from pytest_web.results.read import read_file
+from pytest_web.results.source import ResultFile, ResultFileError
 
 MAX_ARTIFACTS_LISTED = 500
 MAX_NAME = 1024

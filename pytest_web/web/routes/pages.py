@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from pytest_web import actions, state
-from pytest_web.fold import TestResult
-from pytest_web.routes.history import history_of
-from pytest_web.selection import SelectionError, parse_selection
-from pytest_web.tree import Group
-from pytest_web.viewer import GROUP_ROWS
-from pytest_web.views import is_htmx, latest_kept, page_context, render_page_or
+from pytest_web.core.fold import TestResult
+from pytest_web.core.tree import Group
+from pytest_web.pytest_run.selection import SelectionError, parse_selection
+from pytest_web.web import actions
+from pytest_web.web.actions import latest_kept
+from pytest_web.web.htmx import is_htmx
+from pytest_web.web.page import page_context, render_page_or
+from pytest_web.web.render import GROUP_ROWS, OPEN_ROWS
+from pytest_web.web.services import services
 
 bp = Blueprint("pages", __name__)
 
@@ -24,7 +26,7 @@ def index():
 def tests():
     actions.discover_tests(request.args.get("k"), request.args.get("m"))
     run = actions.current_collection()
-    html = render_page_or("_run.html", **state.renderer().run_context(run))
+    html = render_page_or("_run.html", **services().renderer.run_context(run))
     if is_htmx():  # a successful fetch clears an earlier error
         html += render_template("_notice.html", message="", oob=True)
     return html
@@ -33,14 +35,14 @@ def tests():
 @bp.get("/runs/<run_id>")
 def show_run(run_id: str):
     run = actions.find_run(run_id)
-    return render_page_or("_run.html", main=run, **state.renderer().run_context(run))
+    return render_page_or("_run.html", main=run, **services().renderer.run_context(run))
 
 
 @bp.get("/runs/<run_id>/tree")
 def tree(run_id: str):
     run = actions.find_run(run_id)
     query = request.args.get("q", "")[:500]
-    context = state.renderer().run_context(run, query)
+    context = services().renderer.run_context(run, query)
     return render_template("_tree.html", **context)
 
 
@@ -50,13 +52,13 @@ def group_rows(run_id: str, group_id: str):
     run = actions.find_run(run_id)
     query = request.args.get("q", "")[:500]
     offset = max(0, request.args.get("offset", 0, type=int))
-    context = state.renderer().run_context(run, query)
+    context = services().renderer.run_context(run, query)
     group = find_group(context["tree"].top, group_id)
     if group is None:
         abort(404, "no such group in this run")
     items, more = page_of(group, run.state.tests, context["visible"], offset)
     left = len(group.children) - more if more else 0
-    opened = bool(query) or sum(count for _, _, count in items) <= 300
+    opened = bool(query) or sum(count for _, _, count in items) <= OPEN_ROWS
     return render_template(
         "_group.html", items=items, more=more, left=left, group=group, opened=opened, **context
     )
@@ -112,7 +114,7 @@ def _form_selection() -> dict:
             abort(400, "no tests are checked: tick some, or use Run all")
     elif scope == "failed":  # of the past run the page shows, else the current or newest kept
         shown = form.get("from_run")
-        source = actions.find_run(shown) if shown else state.hub().current or latest_kept()
+        source = actions.find_run(shown) if shown else services().hub.current or latest_kept()
         failed = (
             [t.nodeid for t in source.state.tests.values() if t.outcome in ("failed", "error")]
             if source
@@ -127,7 +129,7 @@ def _form_selection() -> dict:
 @bp.post("/runs")
 def start():
     try:
-        selection = parse_selection(_form_selection(), state.settings().repo)
+        selection = parse_selection(_form_selection(), services().settings.repo)
     except SelectionError as error:
         abort(400, str(error))
     actions.start_run(selection)
@@ -150,5 +152,5 @@ def detail():
     if test is None:
         abort(404, "no such test in this run")
     return render_page_or(
-        "_detail.html", main=run, test=test, run=run.state, **history_of(test.nodeid)
+        "_detail.html", main=run, test=test, run=run.state, **actions.history_of(test.nodeid)
     )

@@ -13,13 +13,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-from pytest_web import __version__, _asset_folder
-from pytest_web.fold import COUNTED, TestResult
-from pytest_web.render import format_duration
-from pytest_web.results import Results
-from pytest_web.tree import test_label
+from pytest_web import __version__
+from pytest_web.core.fold import TestResult
+from pytest_web.results.merge import Results
+from pytest_web.web.templating import standalone_environment
 
 FAILING = ("failed", "error", "xpassed")
 OPEN_ROWS = 2000
@@ -66,18 +63,6 @@ def omitted_text(tests: list[TestResult]) -> set[str]:
     return omitted
 
 
-def environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(_asset_folder("templates")),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["duration"] = format_duration
-    env.globals.update(label=test_label, COUNTED=COUNTED, FAILING=FAILING)
-    return env
-
-
 def render_report(results: Results, now: float | None = None, origin: str = "") -> str:
     """The report of `results`; `origin` says where a run without files came from."""
     state = results.state
@@ -100,4 +85,6 @@ def render_report(results: Results, now: float | None = None, origin: str = "") 
         "budget_mb": TEXT_BUDGET // 2**20,
         "origin": origin,
     }
-    return environment().get_template("report.html").render(**context)
+    env = standalone_environment()
+    env.globals["FAILING"] = FAILING
+    return env.get_template("report.html").render(**context)

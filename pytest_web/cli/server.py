@@ -8,7 +8,11 @@ import socket
 import sys
 
 import click
+from flask import Flask
 from gunicorn.app.base import BaseApplication
+
+from pytest_web.web import create_app
+from pytest_web.web.services import services
 
 
 class PytestWebServer(BaseApplication):
@@ -24,9 +28,7 @@ class PytestWebServer(BaseApplication):
             self.cfg.set(key, value)
         self.cfg.set("post_worker_init", _stop_cleanly_on_sigterm)
 
-    def load(self):
-        from pytest_web import create_app
-
+    def load(self) -> Flask:
         return create_app()
 
 
@@ -40,11 +42,11 @@ def _stop_cleanly_on_sigterm(worker) -> None:
     app = worker.wsgi
 
     def on_sigterm(signum, frame):
-        shared = app.extensions["pytest_web"]
-        shared["runner"].shutdown()
-        shared["hub"].close()
-        if shared.get("history") is not None:
-            shared["history"].flush()
+        shared = services(app)
+        shared.runner.shutdown()
+        shared.hub.close()
+        if shared.history is not None:
+            shared.history.flush()
         if callable(previous):
             previous(signum, frame)
 
@@ -77,7 +79,7 @@ def serve(host: str, port: int, token: str) -> None:
     PytestWebServer(
         {
             "bind": [f"fd://{sock.fileno()}"],
-            "worker_class": "pytest_web.worker.Worker",
+            "worker_class": "pytest_web.cli.worker.Worker",
             "workers": 1,
             "graceful_timeout": 2,
             "timeout": 60,

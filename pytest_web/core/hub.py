@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_web.fold import RunState
+from pytest_web.core.fold import RunState
 
-Sink = Callable[[RunState, list[dict[str, Any]], str], None]
+Sink = Callable[[RunState, list[dict[str, Any]]], None]
 
 KEEP_RUNS = 2
 """Runs held in memory (the current one among them); older ones are read back from history."""
@@ -46,12 +46,14 @@ class Run:
     state: RunState
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     changes: list[Change] = field(default_factory=list)
-    kind: str = "live"
-    """"live" (pytest run here) or "results" (result files opened)."""
 
     @property
     def id(self) -> str:
         return self.state.id
+
+    @property
+    def kind(self) -> str:
+        return self.state.kind
 
     def since(self, seq: int) -> list[Change]:
         """The changes after sequence number `seq` (events are numbered from 1)."""
@@ -84,6 +86,7 @@ class Hub:
             [
                 {
                     "type": "run_created",
+                    "kind": "live",
                     "selection": selection,
                     "command": command,
                     "time": time.time(),
@@ -96,18 +99,23 @@ class Hub:
         """A run of opened result files, folded from `events(state)` (each event applied before
         the next is made) and handed to the sink in slices; kept, but not the current run."""
         run_id = "results-" + time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
-        run = Run(RunState(run_id), kind="results")
+        run = Run(RunState(run_id))
         batch: list[dict[str, Any]] = []
         for event in events(run.state):
             run.state.apply(event)
             batch.append(event)
             if len(batch) >= RESULTS_SLICE and self.sink is not None:
-                self.sink(run.state, batch, run.kind)
+                self.sink(run.state, batch)
                 batch = []
         if self.sink is not None:
-            self.sink(run.state, batch, run.kind)
+            self.sink(run.state, batch)
         self.keep_run(run)
         return run
+
+    def show(self, run: Run) -> None:
+        """Make an already folded run (a loaded result file) the current one."""
+        self.keep_run(run)
+        self.current = run
 
     def publish(self, run: Run, events: list[dict[str, Any]]) -> None:
         """Fold events into their run and wake the streams."""
@@ -116,7 +124,7 @@ class Hub:
             text = str(event.get("text", "")) if event.get("type") == "output" else ""
             run.changes.append(Change(run.state.seq, tuple(touched), run.state.structure, text))
         if self.sink is not None:
-            self.sink(run.state, events, run.kind)
+            self.sink(run.state, events)
         with self._cond:
             self.version += 1
             self._cond.notify_all()

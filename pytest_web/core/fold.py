@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_web.outcomes import (  # noqa: F401 (re-exported: `fold.category` and friends)
+from pytest_web.core.outcomes import (  # noqa: F401 (re-exported: `fold.category` and friends)
     COUNTED,
     FAILING,
     SEVERITY,
@@ -76,6 +76,9 @@ class RunState:
     """Everything known about one run, folded from its events."""
 
     id: str
+    kind: str = "live"
+    """What the run is: "live" (pytest run by this server), "results" (result files opened) or
+    "collection" (a discovery); said by its `run_created` event."""
     status: str = "running"
     exitstatus: int | None = None
     returncode: int | None = None
@@ -144,6 +147,7 @@ class RunState:
         return test
 
     def _on_run_created(self, event: dict[str, Any]) -> None:
+        self.kind = str(event.get("kind") or self.kind)
         self.created = event.get("time")
         self.selection = dict(event.get("selection") or {})
         self.command = list(event.get("command") or [])
@@ -161,6 +165,10 @@ class RunState:
                 nodeid, 0, file=nodeid.split("::")[0]
             )
         self.tests.update(known)
+        locations = event.get("locations")
+        if isinstance(locations, list):  # a discovery knows every test's place before it runs
+            for test, location in zip(self.tests.values(), locations, strict=False):
+                self._locate(test, location)
         for index, test in enumerate(self.tests.values()):
             test.index = index
         self.structure += 1
@@ -276,6 +284,11 @@ class RunState:
         self.finished = event.get("time")
         self.returncode = event.get("returncode")
         touched = set()
+        if event.get("collected"):  # a discovery: its tests were found, never meant to run
+            self.status = "collected"
+            for test in self.tests.values():
+                test.outcome = ""
+            return set(self.tests)
         if event.get("interrupted"):  # the server stopped mid-run (written on its next start)
             self.status = "interrupted"
         elif event.get("cancelled"):

@@ -9,28 +9,24 @@ from typing import Any
 
 from jinja2 import Environment
 
-from pytest_web.fold import COUNTED, RunState, TestResult
-from pytest_web.hub import Run
-from pytest_web.tree import Group, Tree, build_tree, test_label
+from pytest_web.core.fold import RunState, TestResult
+from pytest_web.core.hub import Run
+from pytest_web.core.tree import Group, Tree, build_tree
 
 SNAPSHOT_ROWS = 500
 """A running run's whole view goes out in messages of about this many rows (whole top-level
 groups): each message is one swap in the page, so none of them freezes it for long."""
 DELTA_ROWS = 200
 """At most this many rows per live update; more (a tab catching up) go out in further messages."""
+LAZY_ROWS = 2000
+"""Above this many tests a finished run's tree loads each group's rows when it is opened."""
+GROUP_ROWS = 1000
+"""Rows per group request; more come with a 'show more' button."""
+OPEN_ROWS = 300
+"""Groups start open when the run (or a lazily loaded group) has at most this many tests."""
 YIELD = '<template hx-swap-oob="beforeend target:body swap:1ms"></template>'
 """Swaps nothing, 1 ms later: the message's swap ends on a timer, so the page renders (and the
 next message starts in a new task) instead of running queued messages back to back."""
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 120:
-        return f"{seconds:.2f} s"
-    return f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
 
 
 def elapsed(state: RunState) -> float | None:
@@ -67,8 +63,7 @@ class Renderer:
 
     def __init__(self, env: Environment) -> None:
         self.env = env
-        self.env.filters["duration"] = format_duration
-        self.env.globals.update(label=test_label, COUNTED=COUNTED, group_counts=self.group_counts)
+        self.env.globals.update(group_counts=self.group_counts)
         self._trees: dict[str, tuple[int, Tree]] = {}
         self._counts: tuple[tuple[str, int], dict[str, Counter[str]]] = (("", -1), {})
 
@@ -103,13 +98,17 @@ class Renderer:
     def run_context(self, run: Run, query: str = "") -> dict[str, Any]:
         state = run.state
         needle = query.strip().lower()
+        visible = {n for n in state.tests if needle in n.lower()} if needle else None
+        shown = len(state.tests) if visible is None else len(visible)
         return {
             "run": state,
-            "visible": {n for n in state.tests if needle in n.lower()} if needle else None,
+            "visible": visible,
             "tree": self.tree(state),
             "elapsed": elapsed(state),
             "query": query.strip(),
             "event_id": f"{state.id}:{state.seq}",
+            "lazy": state.status != "running" and shown > LAZY_ROWS,
+            "open": bool(needle) or len(state.tests) <= OPEN_ROWS,
         }
 
     def run_view(self, run: Run) -> str:

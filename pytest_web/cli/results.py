@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import gc
 import os
-import secrets
 import tempfile
 from pathlib import Path
 
 import click
 
-from pytest_web.results import Results, open_results
+from pytest_web.cli.options import DATA_OPTION, HELP, listening, token_from_env, warn_if_public
+from pytest_web.cli.server import serve
+from pytest_web.history import History, HistoryError, database_path
+from pytest_web.history.queries import load_run, run_rows
+from pytest_web.results.merge import Results, open_results
+from pytest_web.web import read_only
+from pytest_web.web.report import render_report
+from pytest_web.web.settings import data_dir_from_env
 
-HELP = {"help_option_names": ["-h", "--help"]}
 FILES = click.argument("files", nargs=-1, required=True, metavar="FILE...")
 
 
@@ -32,36 +37,20 @@ def _open(files: tuple[str, ...]) -> Results:
 
 @click.command(context_settings=HELP)
 @FILES
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option(
-    "--allow-host",
-    multiple=True,
-    help="Extra Host header name to accept (for a reverse proxy or a LAN name). Repeatable.",
-)
+@listening
 def view(files: tuple[str, ...], host: str, port: int, allow_host: tuple[str, ...]) -> None:
     """Show CI result files in the browser, read-only: pytest-web recordings (--web-record),
     pytest-reportlog (--report-log) and JUnit XML (--junitxml), in any mix. Several files are
     shards of one run: they merge by node id, and a test reported more than once keeps every
     attempt. A file that cannot be read is refused with the reason; the others still open."""
-    from pytest_web import viewer
-    from pytest_web.cli import _is_loopback
-    from pytest_web.server import serve
-
     gc.disable()  # what is read now lives as long as the server: the collector need never scan
     results = _open(files)  # it (a first pass over 100,000 tests' objects alone takes 0.1 s)
-    viewer.LOADED = results
-    viewer.prepare(results)
+    read_only.LOADED = results
+    read_only.prepare(results)
     gc.freeze()
     gc.enable()
-    token = os.environ.get("PYTEST_WEB_TOKEN") or secrets.token_urlsafe(24)
-    if not _is_loopback(host):
-        click.secho(
-            f"warning: listening on {host}: anyone who can reach this address and has the token "
-            "can read these results.",
-            fg="yellow",
-            err=True,
-        )
+    token = token_from_env()
+    warn_if_public(host, "can read these results")
     os.environ.update(
         {
             "PYTEST_WEB_REPO": os.getcwd(),
@@ -96,21 +85,13 @@ def view(files: tuple[str, ...], host: str, port: int, allow_host: tuple[str, ..
     show_default=True,
     help="With --run: the repository whose history to read.",
 )
-@click.option(
-    "--data",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="With --run: the data folder the server used (default: PYTEST_WEB_DATA, "
-    "or ~/.local/share/pytest-web).",
-)
+@DATA_OPTION
 def export(
     files: tuple[str, ...], output: Path, run_id: str | None, repo: Path, data: Path | None
 ) -> None:
     """Write one self-contained HTML report of result files (the same formats as `view`), or of
     a run kept in history (--run): no network references, readable with JavaScript off, for a
     CI job to upload."""
-    from pytest_web.export import render_report
-
     if bool(files) == bool(run_id):
         raise click.UsageError("give result FILEs or --run ID (one of the two)")
     if run_id:
@@ -125,10 +106,6 @@ def export(
 
 def _kept_run(run_id: str, repo: Path, data: Path | None) -> Results:
     """A run from the repository's history, folded from its events like the server does."""
-    from pytest_web.history import History, HistoryError, database_path
-    from pytest_web.history.queries import load_run, run_rows
-    from pytest_web.settings import data_dir_from_env
-
     folder = data or data_dir_from_env(os.environ.get("PYTEST_WEB_DATA"))
     if folder is None:
         raise click.UsageError("PYTEST_WEB_DATA is '-' (no history): give --data")

@@ -11,14 +11,14 @@ import os
 
 from flask import Blueprint, jsonify
 
-from pytest_web import state
+from pytest_web.web.services import services
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
 def healthz():
-    repo = state.settings().repo
+    repo = services().settings.repo
     if not (repo.is_dir() and os.access(repo, os.R_OK | os.X_OK)):
         return jsonify({"status": "unhealthy", "reason": "the repository is not readable"}), 503
     response = jsonify({"status": "ok"})

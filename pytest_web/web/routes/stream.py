@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, request
 
-from pytest_web import state
-from pytest_web.hub import Hub
-from pytest_web.render import Renderer
-from pytest_web.sse import PING, ServerSentEvent, parse_event_id
+from pytest_web.core.hub import Hub
+from pytest_web.core.sse import PING, ServerSentEvent, parse_event_id
+from pytest_web.web.render import Renderer
+from pytest_web.web.services import services
 
 bp = Blueprint("stream", __name__)
 
@@ -61,7 +61,7 @@ def event_stream(hub: Hub, renderer: Renderer, cursor: tuple[str, int] | None) -
 @bp.get("/events")
 def events():
     cursor = parse_event_id(request.headers.get("Last-Event-ID") or request.args.get("last"))
-    stream = event_stream(state.hub(), state.renderer(), cursor)
+    stream = event_stream(services().hub, services().renderer, cursor)
     return Response(
         stream,
         mimetype="text/event-stream",

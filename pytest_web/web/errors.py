@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from pytest_web.web.htmx import is_htmx
 
 
 def wants_json() -> bool:
     if request.path.startswith(("/api/", "/internal/")):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.headers.get("HX-Request") != "true"
+    return best == "application/json" and not is_htmx()
 
 
 def render_error(status: int, message: str) -> tuple[Response | str, int]:
     if wants_json():
         return jsonify({"error": message}), status
-    template = "_error.html" if request.headers.get("HX-Request") == "true" else "error.html"
+    template = "_error.html" if is_htmx() else "error.html"
     return render_template(template, status=status, message=message), status
 
 
@@ -27,8 +29,6 @@ def handle_http(error: HTTPException) -> tuple[Response | str, int]:
 def handle_unexpected(error: Exception) -> tuple[Response | str, int]:
     if isinstance(error, HTTPException):
         return handle_http(error)
-    from flask import current_app
-
     current_app.logger.exception("unexpected error")
     return render_error(InternalServerError.code, "pytest-web hit an internal error; see its log")
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
-from pytest_web import state
-from pytest_web.hub import Run
-from pytest_web.opening import ArtifactError, artifact_path, list_artifacts, read_uploads
-from pytest_web.results import Results
-from pytest_web.results.load import MAX_FILE_BYTES
-from pytest_web.results.merge import merged_events
-from pytest_web.views import is_htmx, page_context
+from pytest_web.core.hub import Run
+from pytest_web.results.artifacts import ArtifactError, artifact_path, list_artifacts, read_uploads
+from pytest_web.results.merge import Results, merged_events
+from pytest_web.results.source import MAX_FILE_BYTES
+from pytest_web.web.page import render_page_named
+from pytest_web.web.services import services
 
 bp = Blueprint("results", __name__)
 
@@ -20,10 +19,8 @@ UPLOAD_LIMIT = MAX_FILE_BYTES + 1024 * 1024
 
 @bp.get("/results")
 def form():
-    context = {"artifacts": list_artifacts(state.settings().artifacts)}
-    if is_htmx():
-        return render_template("_open_results.html", **context)
-    return render_template("results.html", **page_context(page="results", **context))
+    artifacts = list_artifacts(services().settings.artifacts)
+    return render_page_named("results.html", "_open_results.html", artifacts=artifacts)
 
 
 @bp.post("/results")
@@ -50,7 +47,7 @@ def open_files() -> tuple[Run, Results]:
     if not uploads and not names:
         abort(400, "choose result files to upload, or artifacts to open")
     artifacts = []
-    root = state.settings().artifacts
+    root = services().settings.artifacts
     for name in names:
         if root is None:
             abort(400, "this server has no artifacts folder (start it with --artifacts DIR)")
@@ -61,7 +58,7 @@ def open_files() -> tuple[Run, Results]:
     results = read_uploads(uploads, artifacts)
     if not results.files:
         abort(400, "none of the files could be read:\n" + "\n".join(results.problems))
-    run = state.hub().add_results(lambda run_state: merged_events(results.files, run_state))
+    run = services().hub.add_results(lambda run_state: merged_events(results.files, run_state))
     return run, results
 
 

@@ -1,0 +1,201 @@
+"""Run history: every run's events kept in SQLite, batched so keeping them costs the run nothing.
+
+The hub hands each published batch to `History.record` after folding it. Events wait in memory
+and a writer thread stores them every `FLUSH_SECONDS` (or at `FLUSH_EVENTS`); a run's end is
+written at once, with its summary row and one outcome per test. Reads are in `queries`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from pytest_web.core.fold import RunState
+from pytest_web.history.store import (
+    connect,
+    database_path,
+    default_data_dir,
+    load_events,
+    pack,
+)
+
+FLUSH_SECONDS = 0.5
+FLUSH_EVENTS = 2000
+KEEP_RUNS = 200
+"""Runs kept; older ones are deleted when a run ends."""
+NOT_OUTCOMES = frozenset({"", "queued", "running", "notrun"})
+"""Test states that say nothing about the test: left out of its history."""
+
+
+class History:
+    """One repository's history file: writes batched per run, reads under the same lock."""
+
+    def __init__(self, path: Path, keep: int = KEEP_RUNS) -> None:
+        self.path = path
+        self.keep = keep
+        self.db = connect(path)
+        self.lock = threading.RLock()
+        self.pending: dict[str, list[dict[str, Any]]] = {}
+        self.waiting = 0
+        """How many events `pending` holds."""
+        self.batch_numbers: dict[str, tuple[int, int]] = {}
+        """Run id -> (its row number, the number of its next batch)."""
+        self._wake = threading.Event()
+        self._writer: threading.Thread | None = None
+        self.problem = ""
+        self._lock_file: Any = None
+        self.answers: dict[tuple[str, str], Any] = {}
+        """Answers about finished runs, which never change (see `queries`)."""
+
+    @classmethod
+    def for_repo(cls, data_dir: Path | None, repo: Path) -> History:
+        return cls(database_path(data_dir or default_data_dir(), repo))
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def record(self, state: RunState, events: list[dict[str, Any]]) -> None:
+        """Keep `events`, just folded into `state`; a run's end is written before returning.
+
+        A failing disk never fails the run: the error is kept in `problem` and shown.
+        """
+        try:
+            with self.lock:
+                if state.id not in self.batch_numbers:
+                    if not any(e.get("type") == "run_created" for e in events):
+                        return  # output that came after the run's end
+                    self._insert_run(state)
+                self.pending.setdefault(state.id, []).extend(events)
+                self.waiting += len(events)
+            if state.status != "running":
+                self.flush()
+                self._finish(state)
+            elif self.waiting >= FLUSH_EVENTS:
+                self.flush()
+            else:
+                self._start_writer()
+        except sqlite3.Error as error:
+            self.problem = f"run history not saved ({self.path}): {error}"
+
+    def flush(self) -> None:
+        """Write every waiting event now."""
+        with self.lock:
+            pending, self.pending, self.waiting = self.pending, {}, 0
+            if not pending:
+                return
+            with self.db:
+                self.db.execute("BEGIN")
+                for run_id, events in pending.items():
+                    run_n, k = self.batch_numbers[run_id]
+                    self.db.execute(
+                        "INSERT INTO batches (run_n, k, events) VALUES (?, ?, ?)",
+                        (run_n, k, pack(events)),
+                    )
+                    self.batch_numbers[run_id] = (run_n, k + 1)
+
+    def _start_writer(self) -> None:
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_loop, daemon=True)
+            self._writer.start()
+
+    def _write_loop(self) -> None:
+        while True:
+            time.sleep(FLUSH_SECONDS)
+            try:
+                self.flush()
+            except sqlite3.Error as error:
+                self.problem = f"run history not saved ({self.path}): {error}"
+
+    def _insert_run(self, state: RunState) -> None:
+        cursor = self.db.execute(
+            "INSERT INTO runs (id, kind, status, created, selection, command)"
+            " VALUES (?, ?, 'running', ?, ?, ?)",
+            (
+                state.id,
+                state.kind,
+                state.created,
+                json.dumps(state.selection),
+                json.dumps(state.command),
+            ),
+        )
+        self.batch_numbers[state.id] = (int(cursor.lastrowid or 0), 0)
+
+    def _finish(self, state: RunState) -> None:
+        """The run's summary row, and its tests' outcomes (live runs only)."""
+        with self.lock, self.db:
+            self.db.execute("BEGIN")
+            run_n, _ = self.batch_numbers.pop(state.id)
+            self.db.execute(
+                "UPDATE runs SET status = ?, finished = ?, exitstatus = ?, counts = ?, tests = ?,"
+                " flaky = ? WHERE n = ?",
+                (
+                    state.status,
+                    state.finished,
+                    state.exitstatus,
+                    json.dumps(state.summary()),
+                    len(state.tests),
+                    state.flaky_count,
+                    run_n,
+                ),
+            )
+            if state.kind == "live":
+                self._write_outcomes(run_n, state)
+            self._prune()
+
+    def _write_outcomes(self, run_n: int, state: RunState) -> None:
+        ran = [t for t in state.tests.values() if t.outcome not in NOT_OUTCOMES]
+        self.db.executemany(
+            "INSERT OR IGNORE INTO tests (nodeid) VALUES (?)", ((t.nodeid,) for t in ran)
+        )
+        self.db.executemany(
+            "INSERT OR REPLACE INTO outcomes (test, run_n, outcome, duration)"
+            " SELECT id, ?, ?, ? FROM tests WHERE nodeid = ?",
+            ((run_n, t.outcome, t.duration, t.nodeid) for t in ran),
+        )
+
+    def _prune(self) -> None:
+        old = self.db.execute(
+            "SELECT n FROM runs WHERE status != 'running' ORDER BY n DESC LIMIT -1 OFFSET ?",
+            (self.keep,),
+        ).fetchall()
+        for (run_n,) in old:
+            for table in ("batches", "outcomes", "runs"):
+                column = "n" if table == "runs" else "run_n"
+                self.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (run_n,))
+
+    def claim(self) -> bool:
+        """Hold a shared lock on the file for this server's life; True when no other server
+        holds one (only then may runs left 'running' be taken as interrupted)."""
+        self._lock_file = open(self.path.with_suffix(".lock"), "a")  # noqa: SIM115 (held)
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            alone = True
+        except OSError:
+            alone = False
+        fcntl.flock(self._lock_file, fcntl.LOCK_SH)
+        return alone
+
+    def mark_interrupted(self) -> list[str]:
+        """Runs left 'running' by a server that stopped: end them as interrupted (at start-up,
+        when `claim` says no other server uses this history)."""
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT n, id, kind FROM runs WHERE status = 'running'"
+            ).fetchall()
+            for run_n, run_id, kind in rows:
+                state = RunState(run_id, kind=kind)
+                for event in load_events(self.db, run_n):
+                    state.apply(event)
+                last = self.db.execute(
+                    "SELECT COALESCE(MAX(k), -1) FROM batches WHERE run_n = ?", (run_n,)
+                ).fetchone()[0]
+                self.batch_numbers[run_id] = (run_n, last + 1)
+                end = {"type": "run_exit", "returncode": None, "interrupted": True}
+                end["time"] = time.time()
+                state.apply(end)
+                self.record(state, [end])
+        return [run_id for _, run_id, _ in rows]

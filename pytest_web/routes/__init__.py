@@ -1,1 +1,0 @@
-"""One blueprint per concern: pages, the JSON API, the event stream, the plugin's ingest."""

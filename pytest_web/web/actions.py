@@ -1,0 +1,134 @@
+"""What the page and the API both do: discover tests, find runs, start and cancel runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, request
+
+from pytest_web.core.fold import RunState
+from pytest_web.core.hub import Run
+from pytest_web.history.queries import (
+    Changes,
+    changes,
+    is_flaky,
+    load_run,
+    outcomes_of_test,
+    run_rows,
+)
+from pytest_web.pytest_run.discovery import Collection, DiscoveryError, discover
+from pytest_web.pytest_run.runner import RunBusy
+from pytest_web.pytest_run.selection import Selection, SelectionError, check_expression
+from pytest_web.web.services import services
+
+COLLECTED_ID = "collected"
+
+
+def discover_tests(k: object, m: object) -> Collection:
+    """Collect with `-k`/`-m`, and show it as the current collection; a bad expression or a
+    broken suite is a 400 with pytest's words."""
+    settings = services().settings
+    try:
+        k_expr, m_expr = check_expression(k, "-k"), check_expression(m, "-m")
+        collection = discover(settings.repo, settings.python, k_expr, m_expr)
+    except (SelectionError, DiscoveryError) as error:
+        abort(400, str(error))
+    services().collection = collection_run(collection)
+    return collection
+
+
+def collection_run(collection: Collection) -> Run:
+    """A discovery shown with the same views as a run: the fold of its events."""
+    run_state = RunState(COLLECTED_ID)
+    for event in collection.events():
+        run_state.apply(event)
+    return Run(run_state)
+
+
+def current_collection() -> Run | None:
+    return services().collection
+
+
+def find_run(run_id: str) -> Run:
+    """A run by id (or the last discovery); 404 when unknown."""
+    collected = current_collection()
+    if run_id == COLLECTED_ID and collected is not None:
+        return collected
+    run = services().hub.get(run_id) or past_run(run_id)
+    if run is None:
+        abort(404, f"no run {run_id!r}")
+    return run
+
+
+def past_run(run_id: str) -> Run | None:
+    """A run no longer in memory, folded again from history (and kept for the next request)."""
+    history = services().history
+    if history is None or len(run_id) > 100:
+        return None
+    run_state = load_run(history, run_id)
+    if run_state is None:
+        return None
+    run = Run(run_state)
+    services().hub.keep_run(run)
+    return run
+
+
+def latest_kept() -> Run | None:
+    """After a restart, the page opens on the newest run kept in history."""
+    history = services().history
+    rows = run_rows(history, limit=1) if history is not None else []
+    return past_run(rows[0]["id"]) if rows else None
+
+
+def list_runs() -> list[dict[str, Any]]:
+    """Every kept run, newest first, with live counts for those still in memory."""
+    hub = services().hub
+    history = services().history
+    rows = run_rows(history) if history is not None else []
+    listed = {row["id"] for row in rows}
+    in_memory = [r for r in reversed(hub.runs.values()) if r.id not in listed]
+    rows = [r.state.as_json(with_tests=False) for r in in_memory] + rows
+    for row in rows:
+        run = hub.get(row["id"])
+        if run is not None:
+            row.update(run.state.as_json(with_tests=False), test_count=len(run.state.tests))
+            row.setdefault("kind", run.kind)
+    return rows
+
+
+def start_run(selection: Selection) -> Run:
+    """Start a run; 409 while one is active."""
+    runner = services().runner
+    if not runner.ingest_url:
+        port = request.environ.get("SERVER_PORT", "8000")
+        runner.ingest_url = f"http://127.0.0.1:{port}/internal/event"
+    try:
+        return runner.start(selection)
+    except RunBusy as error:
+        abort(409, f"a run is already active: {error}")
+    except OSError as error:
+        abort(400, f"cannot start pytest: {error}")
+
+
+def cancel_run(run_id: str) -> None:
+    find_run(run_id)
+    if not services().runner.cancel(run_id):
+        abort(409, f"run {run_id} is not running")
+
+
+def changes_of(run_id: str) -> Changes | None:
+    """A finished live run against each test's previous outcome; None without one."""
+    history = services().history
+    return changes(history, run_id) if history is not None else None
+
+
+def history_of(nodeid: str) -> dict[str, Any]:
+    """A test's last outcomes across runs and whether it is flaky lately (None: no history)."""
+    history = services().history
+    if history is None:
+        return {"outcomes": None, "flaky_lately": False}
+    outcomes = outcomes_of_test(history, nodeid)
+    return {
+        "outcomes": outcomes,
+        "flaky_lately": is_flaky([o["outcome"] for o in outcomes]),
+    }

@@ -1,0 +1,57 @@
+"""`create_app`: one hub, one runner, one history, and a blueprint per concern (flaskr style)."""
+
+from __future__ import annotations
+
+import atexit
+import sys
+from typing import Any
+
+from flask import Flask
+
+from pytest_web.core.hub import Hub
+from pytest_web.history import History, HistoryError
+from pytest_web.pytest_run.runner import Runner
+from pytest_web.web import auth, errors, read_only, templating
+from pytest_web.web.render import Renderer
+from pytest_web.web.routes import api, health, history_pages, ingest, pages, results, stream
+from pytest_web.web.services import KEY, Services
+from pytest_web.web.settings import Settings
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The app, configured from `PYTEST_WEB_*` variables overridden by `test_config`."""
+    app = Flask(
+        __name__,
+        template_folder=templating.asset_folder("templates"),
+        static_folder=templating.asset_folder("static"),
+    )
+    settings = Settings.from_env(test_config)
+    app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024  # 100,000 node ids fit
+    history = open_history(settings)
+    hub = Hub(sink=history.record if history else None)
+    runner = Runner(hub, settings.repo, settings.python, settings.ingest_url)
+    atexit.register(runner.shutdown)  # a stopping server leaves no pytest behind
+    templating.configure(app.jinja_env)
+    app.extensions[KEY] = Services(settings, hub, runner, Renderer(app.jinja_env), history)
+    app.jinja_env.globals["history_on"] = history is not None
+    auth.init_app(app)
+    errors.init_app(app)
+    read_only.init_app(app)
+    for module in (pages, history_pages, results, api, stream, ingest, health):
+        app.register_blueprint(module.bp)
+    return app
+
+
+def open_history(settings: Settings) -> History | None:
+    """The repository's run history, with runs a stopped server left behind marked
+    interrupted; None when read-only, switched off, or the file cannot be used (said on stderr)."""
+    if settings.read_only or settings.data_dir is None:
+        return None
+    try:
+        history = History.for_repo(settings.data_dir, settings.repo)
+        if history.claim():  # another server on the same history may still be running its run
+            history.mark_interrupted()
+    except (HistoryError, OSError) as error:
+        print(f"pytest-web: warning: no run history: {error}", file=sys.stderr)
+        return None
+    return history

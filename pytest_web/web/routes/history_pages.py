@@ -1,0 +1,29 @@
+"""Run history pages: the runs, what changed in a run, and a test's last outcomes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+
+from pytest_web.web import actions
+from pytest_web.web.page import render_page_named
+from pytest_web.web.services import services
+
+bp = Blueprint("history", __name__)
+
+
+@bp.get("/runs")
+def runs():
+    if services().history is None:
+        abort(404, "this server keeps no run history")
+    return render_page_named("runs.html", "_runs.html", runs=actions.list_runs())
+
+
+@bp.get("/runs/<run_id>/changes")
+def changes(run_id: str):
+    """What changed in a finished run: the full list (into the detail pane) or the head's bar."""
+    run = actions.find_run(run_id)
+    found = actions.changes_of(run_id)
+    template = "_changes_bar.html" if request.args.get("bar") else "_changes.html"
+    if found is None and template == "_changes.html":
+        abort(404, "no comparison for this run (running, not kept, or result files)")
+    return render_template(template, changes=found, run=run.state)

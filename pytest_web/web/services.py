@@ -1,0 +1,41 @@
+"""The app's long-lived objects, typed, and how a request reaches them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    from pytest_web.core.hub import Hub, Run
+    from pytest_web.history import History
+    from pytest_web.pytest_run.runner import Runner
+    from pytest_web.web.render import Renderer
+    from pytest_web.web.settings import Settings
+
+KEY = "pytest_web"
+
+
+@dataclass
+class Services:
+    """What one server holds for its whole life (one per app, in `app.extensions`)."""
+
+    settings: Settings
+    hub: Hub
+    runner: Runner
+    renderer: Renderer
+    history: History | None
+    """The run history, or None (read-only view, `--no-history`, or an unusable data folder)."""
+    collection: Run | None = None
+    """The last discovery (`Fetch tests`), shown with the same views as a run."""
+    problems: list[str] = field(default_factory=list)
+    """Result files `pytest-web view` refused or found odd, one line each."""
+    sources: list[str] = field(default_factory=list)
+    """The result files `pytest-web view` shows."""
+
+
+def services(app: Flask | None = None) -> Services:
+    """The services of `app`, or of the app handling the current request."""
+    found: Services = (app or current_app).extensions[KEY]
+    return found

@@ -1,0 +1,74 @@
+"""The one Jinja setup, for the app's pages and for `pytest-web export`: where the templates are,
+and the filters and names every template may use. Templates only loop and print; what they show
+is decided here or in the core."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from pytest_web.core.outcomes import COUNTED
+from pytest_web.core.tree import test_label
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def asset_folder(name: str) -> str:
+    """Templates and static files: inside the package when installed, at the top in a checkout."""
+    inside = _PACKAGE / name
+    return str(inside if inside.is_dir() else _PACKAGE.parent / name)
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 120:
+        return f"{seconds:.2f} s"
+    return f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
+
+
+def when(timestamp: float | None) -> str:
+    """A run's time as the server's local date and minute."""
+    if not isinstance(timestamp, (int, float)):
+        return ""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+
+
+def what(run: dict[str, Any]) -> str:
+    """What a run ran, in a few words: "all tests", "-k expr", "3 tests", or its files."""
+    if run.get("kind") == "results":
+        files = list(run.get("command", [])[2:])
+        return "results: " + ", ".join(files) if files else "result files"
+    selection = run.get("selection") or {}
+    nodeids = selection.get("nodeids") or []
+    if not nodeids:
+        words = ["all tests"]
+    else:
+        words = [nodeids[0] if len(nodeids) == 1 else f"{len(nodeids)} tests"]
+    words += [f"-{flag} {selection[flag]}" for flag in ("k", "m") if selection.get(flag)]
+    if selection.get("workers"):
+        words.append(f"-n {selection['workers']}")
+    return " ".join(words)
+
+
+def configure(env: Environment) -> Environment:
+    """Add the shared filters and names to `env`."""
+    env.filters.update(duration=format_duration, when=when, what=what)
+    env.globals.update(label=test_label, COUNTED=COUNTED)
+    return env
+
+
+def standalone_environment() -> Environment:
+    """The same setup outside Flask (`pytest-web export`)."""
+    env = Environment(
+        loader=FileSystemLoader(asset_folder("templates")),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return configure(env)
