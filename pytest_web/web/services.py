@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
-if TYPE_CHECKING:
-    from pytest_web.core.hub import Hub, Run
-    from pytest_web.history import History
-    from pytest_web.pytest_run.runner import Runner
-    from pytest_web.web.render import Renderer
-    from pytest_web.web.settings import Settings
+from pytest_web.core.hub import Hub, Run
+from pytest_web.history import History
+from pytest_web.pytest_run.runner import Runner
+from pytest_web.web.render import Renderer
+from pytest_web.web.settings import Settings
 
 KEY = "pytest_web"
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_web.history.store import default_data_dir
+
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 
@@ -55,8 +57,6 @@ class Settings:
 
 def data_dir_from_env(value: str | None) -> Path | None:
     """PYTEST_WEB_DATA: a folder, or "-" for no history; unset means the default folder."""
-    from pytest_web.history.store import default_data_dir
-
     if value == "-":
         return None
     return Path(value).resolve() if value else default_data_dir()
