@@ -1,4 +1,5 @@
-"""Shared fixtures: a real pytest-web server (gunicorn + gevent) on a free port, and Chromium."""
+"""Shared fixtures: the app in-process (`app`, `client`, `viewer`, flaskr style), a real
+pytest-web server (gunicorn + gevent) on a free port, and Chromium."""
 
 from __future__ import annotations
 
@@ -7,8 +8,93 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from events import make_active, start_run
+from flask import Flask
+from flask.testing import FlaskClient
 
-from support import DEMO, Server, launch_server, stop_server
+from pytest_web.core.hub import Run
+from pytest_web.results.merge import open_results
+from pytest_web.web import create_app, read_only
+from pytest_web.web.services import services
+from support import DEMO, JUNIT, TOKEN, Server, app_config, launch_server, stop_server
+
+
+def close_history(app: Flask) -> None:
+    """Write what waits and close the SQLite file (its writer thread sleeps on, harmlessly)."""
+    history = services(app).history
+    if history is not None:
+        history.flush()
+        history.db.close()
+
+
+@pytest.fixture
+def app(demo_repo: Path, tmp_path: Path) -> Iterator[Flask]:
+    """The app on a private copy of the demo, with history in tmp and a known token."""
+    app = create_app(app_config(demo_repo, data_dir=tmp_path / "data"))
+    app.testing = True
+    yield app
+    close_history(app)
+
+
+@pytest.fixture
+def app_without_history(demo_repo: Path) -> Flask:
+    """As `pytest-web --no-history`."""
+    app = create_app(app_config(demo_repo))
+    app.testing = True
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Sends the token as a Bearer header; its Host is `localhost` (the test client's base URL,
+    which `headers={"Host": ...}` overrides)."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
+    return client
+
+
+@pytest.fixture
+def anonymous(app: Flask) -> FlaskClient:
+    """A client without the token (`Host: localhost`)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def active_run(app: Flask, tmp_path: Path) -> Iterator[Run]:
+    """A run the runner takes as active (a `sleep` stands in for its pytest): the API answers
+    409 to another run, and the ingest route accepts events with this run's secret."""
+    shared = services(app)
+    run = start_run(shared.hub)
+    process = make_active(shared.runner, run, tmp_path)
+    yield run
+    shared.runner.active = None
+    process.kill()
+    process.wait()
+
+
+@pytest.fixture
+def junit_file(tmp_path: Path) -> Path:
+    path = tmp_path / "junit.xml"
+    path.write_text(JUNIT)
+    return path
+
+
+@pytest.fixture
+def viewer_app(tmp_path: Path, junit_file: Path) -> Flask:
+    """`pytest-web view junit.xml`: read-only, no history, the file's run shown."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    app = create_app(app_config(repo, read_only=True))
+    app.testing = True
+    read_only.install(app, open_results([str(junit_file)]))
+    return app
+
+
+@pytest.fixture
+def viewer(viewer_app: Flask) -> FlaskClient:
+    client = viewer_app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
+    return client
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Helpers for tests: start a real pytest-web server (gunicorn + gevent), run plain pytest."""
+"""Helpers for tests: settings for the in-process app, a real pytest-web server (gunicorn +
+gevent) on a free port, plain pytest runs, and the processes left in a folder."""
 
 from __future__ import annotations
 
@@ -28,6 +29,34 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+TOKEN = "in-process-token-0123456789"
+"""The `app` fixture's token."""
+JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" errors="0" failures="1" skipped="0" tests="3" time="0.1">
+<testcase classname="tests.test_shop" name="test_pays" file="tests/test_shop.py" line="3"
+ time="0.01"/>
+<testcase classname="tests.test_shop" name="test_refunds" file="tests/test_shop.py" line="7"
+ time="0.02"><failure message="assert 2 == 3">E       assert 2 == 3</failure></testcase>
+<testcase classname="tests.test_shop.TestCart" name="test_empty" file="tests/test_shop.py"
+ line="12" time="0.00"/>
+</testsuite></testsuites>
+"""
+"""A small CI result file: 2 passed, 1 failed (`tests/test_shop.py::test_refunds`)."""
+
+
+def app_config(repo: Path, **overrides: object) -> dict[str, object]:
+    """Every setting given, so nothing comes from the `PYTEST_WEB_*` environment."""
+    return {
+        "repo": repo,
+        "python": sys.executable,
+        "token": TOKEN,
+        "ingest_url": "",
+        "read_only": False,
+        "data_dir": None,
+        "artifacts": None,
+        **overrides,
+    }
 
 
 @dataclass
