@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from support import Server
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 COUNTED = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from support import Server, summary_counts
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 OUTCOMES = "tests/test_outcomes.py"
 

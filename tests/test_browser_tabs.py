@@ -8,9 +8,12 @@ true and a `visibilitychange` event fires.
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from support import Server
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 SET_HIDDEN = """hidden => {
     Object.defineProperty(document, 'hidden', {configurable: true, get: () => hidden});

@@ -13,6 +13,8 @@ from test_results_formats import run_pytest, summary_of, write_suite
 from pytest_web.results import open_results
 from pytest_web.web.report import OPEN_ROWS
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
@@ -84,6 +86,7 @@ def test_export_says_what_it_refused_and_fails_when_nothing_is_left(
     assert not (tmp_path / "none.html").exists()
 
 
+@pytest.mark.browser
 def test_in_chromium_without_javascript_a_failure_shows_its_traceback(
     report: dict, browser
 ) -> None:

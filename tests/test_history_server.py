@@ -9,7 +9,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from support import processes_in, summary_counts, wait_gone
+
+pytestmark = pytest.mark.slow
 
 
 def test_runs_survive_a_restart_and_open_as_they_ended(

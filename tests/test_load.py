@@ -9,9 +9,12 @@ import re
 import threading
 from pathlib import Path
 
+import pytest
 import requests
 
 from support import summary_counts
+
+pytestmark = pytest.mark.slow
 
 COUNT = re.compile(r'data-count="(\w+)"><b>(\d+)</b>')
 

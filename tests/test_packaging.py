@@ -25,9 +25,12 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 import requests
 
 from support import DEMO, ROOT
+
+pytestmark = pytest.mark.slow
 
 CONSTRAINTS = ROOT / "docker" / "constraints.txt"
 UNPRIVILEGED = 65534  # nobody / nogroup

@@ -20,6 +20,8 @@ import pytest
 
 from pytest_web.core.fold import RunState
 
+pytestmark = pytest.mark.slow
+
 PLUGIN_DIR = Path(__file__).resolve().parent.parent / "plugin"
 ENV_NAMES = ("PYTEST_WEB_URL", "PYTEST_WEB_RUN", "PYTEST_WEB_SECRET", "PYTEST_WEB_COLLECT")
 RUN_ID = "run-under-test"

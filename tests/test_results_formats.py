@@ -18,6 +18,8 @@ import pytest
 
 from pytest_web.results import open_results, read_file
 
+pytestmark = pytest.mark.slow
+
 PLUGIN_DIR = Path(__file__).resolve().parent.parent / "plugin"
 COUNTED = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
 

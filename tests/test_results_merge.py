@@ -44,6 +44,7 @@ def shards(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {"files": files, "runs": [one, two, first, second]}
 
 
+@pytest.mark.slow
 def test_shards_merge_into_one_run_with_the_summed_counts(shards: dict) -> None:
     files = shards["files"]
     results = open_results([str(files["one.xml"]), str(files["two.jsonl"])])
@@ -60,6 +61,7 @@ def test_shards_merge_into_one_run_with_the_summed_counts(shards: dict) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_each_test_names_the_file_it_came_from(shards: dict) -> None:
     files = shards["files"]
     state = open_results([str(files["one.xml"]), str(files["two.jsonl"])]).state
@@ -69,6 +71,7 @@ def test_each_test_names_the_file_it_came_from(shards: dict) -> None:
     assert data["source"] == str(files["one.xml"]) and data["attempts"] == 1
 
 
+@pytest.mark.slow
 def test_a_test_that_failed_then_passed_is_flaky_and_keeps_both_attempts(shards: dict) -> None:
     files = shards["files"]
     state = open_results([str(files["flaky1.jsonl"]), str(files["flaky2.gz"])]).state
@@ -83,6 +86,7 @@ def test_a_test_that_failed_then_passed_is_flaky_and_keeps_both_attempts(shards:
     assert state.summary()["passed"] == 1 and state.summary()["failed"] == 0
 
 
+@pytest.mark.slow
 def test_a_test_reported_twice_by_two_shards_keeps_both_attempts(shards: dict) -> None:
     files = shards["files"]
     state = open_results([str(files["one.xml"]), str(files["one.xml"].with_name("copy.xml"))])
@@ -95,12 +99,14 @@ def test_a_test_reported_twice_by_two_shards_keeps_both_attempts(shards: dict) -
     assert not test.flaky and state.summary()["failed"] == 1
 
 
+@pytest.mark.slow
 def test_the_same_file_twice_is_read_once(shards: dict) -> None:
     path = str(shards["files"]["one.xml"])
     state = open_results([path, path]).state
     assert len(state.tests["tests/test_one.py::test_a"].attempts) == 1
 
 
+@pytest.mark.slow
 def test_a_crashed_shard_makes_the_merged_run_crashed(shards: dict, tmp_path: Path) -> None:
     whole = shards["files"]["two.jsonl"].read_text().splitlines()
     cut = tmp_path / "cut.jsonl"

@@ -11,6 +11,8 @@ from test_results_formats import run_pytest, write_suite
 
 from pytest_web.results import open_results, read_file
 
+pytestmark = pytest.mark.slow
+
 PEEKING = {
     "tests/test_peek.py": """
 import json

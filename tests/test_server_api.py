@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from support import Server
+
+pytestmark = pytest.mark.slow
 
 
 def test_tests_lists_collected_ids(demo_server: Server) -> None:

@@ -6,6 +6,8 @@ import pytest
 
 from support import Server, summary_counts
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("workers", [0, 2])
 def test_counts_equal_pytest_summary(demo_server: Server, workers: int) -> None:
