@@ -196,7 +196,16 @@ def processes_in(folder: Path) -> list[int]:
 
 
 def wait_gone(folder: Path, timeout: float = 15) -> None:
+    """Poll until no process works inside `folder`; fail, naming the survivors, after `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and processes_in(folder):
         time.sleep(0.1)
-    assert processes_in(folder) == []
+    left = {pid: _command_of(pid) for pid in processes_in(folder)}
+    assert left == {}, f"still running {timeout} s later: {left}"
+
+
+def _command_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return "(gone)"

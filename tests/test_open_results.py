@@ -59,12 +59,14 @@ HOSTILE_NAMES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(HOSTILE_NAMES))
 def test_artifact_names_that_could_escape_are_refused(artifacts: dict, name: str) -> None:
     with pytest.raises(ArtifactError, match=HOSTILE_NAMES[name]):
         artifact_path(artifacts["folder"], name)
 
 
+@pytest.mark.slow
 def test_the_artifacts_listing_holds_result_files_inside_only(artifacts: dict) -> None:
     assert list_artifacts(artifacts["folder"]) == ["junit.xml", "shard/run.jsonl.gz"]
     assert artifact_path(artifacts["folder"], "shard/run.jsonl.gz").is_file()
@@ -76,6 +78,7 @@ def test_an_uploads_name_is_only_shown() -> None:
     assert display_name("", 3) == "upload 3"
 
 
+@pytest.mark.slow
 def test_upload_a_recording_gives_pytests_counts(server: Server, artifacts: dict) -> None:
     data = (artifacts["folder"] / "shard" / "run.jsonl.gz").read_bytes()
     response = server.api("POST", "/api/results", files={"file": ("ci/run.jsonl.gz", data)})
@@ -90,6 +93,7 @@ def test_upload_a_recording_gives_pytests_counts(server: Server, artifacts: dict
     ]
 
 
+@pytest.mark.slow
 def test_artifacts_open_as_one_run_with_a_refused_upload_named(
     server: Server, artifacts: dict
 ) -> None:
@@ -110,8 +114,9 @@ def test_artifacts_open_as_one_run_with_a_refused_upload_named(
     assert attempts == {2}  # every test twice: once from each file
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["NUL", "CON", "%2e%2e/secret.xml", "escape.xml", "a\0b"])
-def test_hostile_26_artifact_paths_are_refused_and_open_nothing(server: Server, name: str) -> None:
+def test_artifact_paths_that_escape_are_refused_and_open_nothing(server: Server, name: str) -> None:
     response = server.api("POST", "/api/results", data={"artifact": name})
     assert response.status_code == 400
     assert response.json()["error"].startswith(f"refused artifact {name!r}: ")
@@ -120,7 +125,8 @@ def test_hostile_26_artifact_paths_are_refused_and_open_nothing(server: Server, 
     assert server.api("GET", "/healthz").status_code == 200
 
 
-def test_hostile_27_a_chunked_upload_without_length_is_capped(server: Server) -> None:
+@pytest.mark.slow
+def test_a_chunked_upload_without_length_is_capped(server: Server) -> None:
     """No Content-Length: the cap still holds (413), and the server goes on."""
     address = urlsplit(server.url)
     boundary = "pytestwebboundary"
@@ -158,6 +164,8 @@ def test_hostile_27_a_chunked_upload_without_length_is_capped(server: Server) ->
     assert server.api("GET", "/healthz").status_code == 200
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_open_results_in_chromium(server: Server, artifacts: dict, page: Page) -> None:
     page.goto(server.page_url)
     page.locator("#results-link").click()
