@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from pytest_web.core import fold
+from pytest_web.core import clean, fold, outcomes
 
 # The module is imported whole: its `TestResult` class must not be collected as a test class.
+# Events pass the door (`clean.event`) as every event from outside does before it is folded.
 
 
 def phase(when: str, outcome: str, duration: Any = 0.01, **extra: Any) -> dict[str, Any]:
@@ -44,8 +45,8 @@ XPASS = [
 ]
 
 
-def end(nodeid: str, phases: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    return {"type": "test_end", "nodeid": nodeid, "phases": phases, **extra}
+def end(nodeid: str, phases: list[Any], **extra: Any) -> Any:
+    return clean.event({"type": "test_end", "nodeid": nodeid, "phases": phases, **extra})
 
 
 def start(nodeid: str, **extra: Any) -> dict[str, Any]:
@@ -88,7 +89,7 @@ def counts(state: fold.RunState) -> dict[str, int]:
     ],
 )
 def test_category_follows_pytest_summary_rules(item: dict[str, Any], expected: str) -> None:
-    assert fold.category(item) == expected
+    assert outcomes.category(item) == expected
 
 
 @pytest.mark.parametrize(
@@ -107,7 +108,7 @@ def test_category_follows_pytest_summary_rules(item: dict[str, Any], expected: s
     ],
 )
 def test_worst_outcome(phases: list[dict[str, Any]], expected: str) -> None:
-    assert fold.worst_outcome(phases) == expected
+    assert outcomes.worst_outcome(phases) == expected
 
 
 # --- counting ---------------------------------------------------------------------------------
@@ -347,7 +348,7 @@ def test_finished_run_keeps_exit_status_and_marks_unrun_tests_notrun() -> None:
 
 def test_non_integer_exit_status_is_dropped() -> None:
     state = new_run()
-    state.apply({"type": "session_end", "exitstatus": "1"})
+    state.apply(clean.event({"type": "session_end", "exitstatus": "1"}))
     assert state.exitstatus is None
     assert state.session_ended
 
@@ -482,16 +483,18 @@ def test_numbered_plugin_events_are_folded_once() -> None:
 
 def test_malformed_phases_are_cleaned() -> None:
     state = fold.RunState("r")
-    state.apply({"type": "test_end", "nodeid": "t.py::a", "phases": 5})
+    state.apply(clean.event({"type": "test_end", "nodeid": "t.py::a", "phases": 5}))
     assert state.tests["t.py::a"].outcome == "notrun"
     state.apply(
-        {
-            "type": "test_end",
-            "nodeid": "t.py::b",
-            "phases": [
-                {"when": "call", "outcome": "passed", "duration": "x", "sections": [1, [2]]}
-            ],
-        }
+        clean.event(
+            {
+                "type": "test_end",
+                "nodeid": "t.py::b",
+                "phases": [
+                    {"when": "call", "outcome": "passed", "duration": "x", "sections": [1, [2]]}
+                ],
+            }
+        )
     )
     test = state.tests["t.py::b"]
     assert test.outcome == "passed" and test.duration == 0.0 and test.sections == []

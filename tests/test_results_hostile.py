@@ -1,9 +1,12 @@
-"""Hostile result files (items 21-26 of the shared hostile-inputs list that apply to files):
-each is refused with a message that names the file and the reason, or read safely; never a
-hang, never unbounded memory, and the other files still open.
+"""Hostile result files: CI artifacts are written by the code under test, so a pull request
+controls what its junit.xml, report log or recording holds. Entity bombs and external entities
+or DTDs, deep nesting, huge or endless text, odd encodings, files cut off mid-way, absurd
+numbers, structures where text belongs, archives, decompression bombs, devices, pipes and odd
+file names: each is refused with a message that names the file and the reason, or read safely;
+never a hang, never unbounded memory, and the other files still open.
 
-Item 26's artifact-folder paths and item 27 (chunked uploads) concern uploading results to a
-server, which does not exist yet; only their file-name parts apply here.
+Artifact-folder paths and chunked uploads, which concern the live server, are in
+tests/test_open_results.py.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from pathlib import Path
 
 import pytest
 
+from pytest_web.core.clean import TEXT_CAP
 from pytest_web.results import ResultFileError, open_results, read_file
-from pytest_web.results.source import MAX_FILE_BYTES, MAX_LINE_BYTES, TEXT_CAP
+from pytest_web.results.source import MAX_FILE_BYTES, MAX_LINE_BYTES
 
 HANG = 60  # seconds: far above any honest refusal; a hang fails instead of blocking the suite
 
@@ -71,33 +75,33 @@ LAUGHS = (
 ).replace("&lol0;", "&lol;")
 
 
-def test_item21_billion_laughs(tmp_path: Path) -> None:
+def test_billion_laughs_is_refused(tmp_path: Path) -> None:
     refused(xml(tmp_path, "laughs.xml", LAUGHS), "refused XML", "DTD")
 
 
-def test_item21_quadratic_blowup(tmp_path: Path) -> None:
+def test_quadratic_blowup_is_refused(tmp_path: Path) -> None:
     big = "x" * 100_000
     text = f'<!DOCTYPE t [<!ENTITY a "{big}">]><testsuite>{"&a;" * 10_000}</testsuite>'
     refused(xml(tmp_path, "quadratic.xml", text), "refused XML")
 
 
-def test_item21_external_entity(tmp_path: Path) -> None:
+def test_external_entity_is_refused_unread(tmp_path: Path) -> None:
     text = '<!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">]><testsuite>&x;</testsuite>'
     message = refused(xml(tmp_path, "xxe.xml", text), "refused XML")
     assert "root:" not in message
 
 
-def test_item21_external_dtd(tmp_path: Path) -> None:
+def test_external_dtd_is_refused(tmp_path: Path) -> None:
     text = '<!DOCTYPE testsuite SYSTEM "http://127.0.0.1:9/junit.dtd"><testsuite/>'
     refused(xml(tmp_path, "dtd.xml", text), "refused XML", "DTD")
 
 
-def test_item22_nested_100000_deep(tmp_path: Path) -> None:
+def test_nested_100000_deep_is_refused(tmp_path: Path) -> None:
     text = "<testsuites>" + "<testsuite>" * 100_000 + "</testsuite>" * 100_000 + "</testsuites>"
     refused(xml(tmp_path, "deep.xml", text), "nested deeper than")
 
 
-def test_item22_one_gigabyte_system_out_is_refused_unread(tmp_path: Path) -> None:
+def test_one_gigabyte_system_out_is_refused_unread(tmp_path: Path) -> None:
     path = tmp_path / "huge.xml"
     with open(path, "wb") as handle:  # sparse: costs no disk and is never read
         handle.write(b'<testsuite><testcase classname="a" name="t"><system-out>')
@@ -106,7 +110,7 @@ def test_item22_one_gigabyte_system_out_is_refused_unread(tmp_path: Path) -> Non
     refused(path, f"larger than {MAX_FILE_BYTES // 2**20} MB")
 
 
-def test_item22_big_system_out_within_the_cap_is_cut(tmp_path: Path) -> None:
+def test_big_system_out_within_the_cap_is_cut(tmp_path: Path) -> None:
     out = "y" * (TEXT_CAP * 3)
     text = f'<testsuite><testcase classname="a" name="t"><system-out>{out}</system-out></testcase></testsuite>'  # noqa: E501
     state = within_time(open_results, [str(xml(tmp_path, "big.xml", text))]).state
@@ -115,28 +119,30 @@ def test_item22_big_system_out_within_the_cap_is_cut(tmp_path: Path) -> None:
     assert "more characters not shown" in kept
 
 
-def test_item22_invalid_xml_characters(tmp_path: Path) -> None:
+def test_invalid_xml_characters_are_refused_with_the_line(tmp_path: Path) -> None:
     text = '<testsuite><testcase classname="a" name="t\x01"/></testsuite>'
     refused(xml(tmp_path, "control.xml", text), "not well-formed XML", "line 1")
 
 
-def test_item22_byte_order_mark_is_read(tmp_path: Path) -> None:
+def test_byte_order_mark_is_read(tmp_path: Path) -> None:
     path = xml(tmp_path, "bom.xml", b"\xef\xbb\xbf" + GOOD_XML.encode())
     assert within_time(open_results, [str(path)]).state.summary()["passed"] == 1
 
 
-def test_item22_utf16_is_read(tmp_path: Path) -> None:
+def test_utf16_is_read(tmp_path: Path) -> None:
     text = '<?xml version="1.0" encoding="UTF-16"?>' + GOOD_XML
     path = xml(tmp_path, "utf16.xml", text.encode("utf-16"))
     assert within_time(open_results, [str(path)]).state.summary()["passed"] == 1
 
 
-def test_item22_file_cut_off_mid_way(tmp_path: Path) -> None:
+def test_file_cut_off_mid_way_is_refused(tmp_path: Path) -> None:
     text = GOOD_XML.replace("</testsuite></testsuites>", CASE.format(n=2)[:30])
     refused(xml(tmp_path, "cut.xml", text), "not well-formed XML")
 
 
-def test_item23_nan_time_negative_counts_nested_suites_several_results(tmp_path: Path) -> None:
+def test_nan_time_negative_counts_nested_suites_several_results_are_read_safely(
+    tmp_path: Path,
+) -> None:
     text = (
         '<testsuites tests="-1"><testsuite name="outer" tests="-1" time="NaN">'
         '<testsuite name="inner"><testcase classname="tests.test_a" name="test_nan" time="NaN"/>'
@@ -157,7 +163,7 @@ def test_item23_nan_time_negative_counts_nested_suites_several_results(tmp_path:
     assert all(math.isfinite(t.duration) for t in tests.values())
 
 
-def test_item23_one_test_repeated_100000_times_is_read_without_hanging(tmp_path: Path) -> None:
+def test_one_test_repeated_100000_times_is_read_without_hanging(tmp_path: Path) -> None:
     case = '<testcase classname="tests.test_a" name="test_same" time="0.1"/>'
     fail = '<testcase classname="tests.test_a" name="test_same"><failure/></testcase>'
     text = f"<testsuite>{case * 100_000}{fail}{case}</testsuite>"
@@ -176,7 +182,7 @@ def jsonl(tmp_path: Path, name: str, *lines: str) -> Path:
 START = '{"type": "session_start", "i": 1}'
 
 
-def test_item24_nan_infinity_and_duplicate_keys_are_read_safely(tmp_path: Path) -> None:
+def test_nan_infinity_and_duplicate_keys_are_read_safely(tmp_path: Path) -> None:
     end = (
         '{"type": "test_end", "nodeid": "t.py::a", "nodeid": "t.py::b", "i": 2,'
         ' "phases": [{"when": "call", "outcome": "passed", "duration": NaN},'
@@ -186,17 +192,17 @@ def test_item24_nan_infinity_and_duplicate_keys_are_read_safely(tmp_path: Path) 
     assert list(state.tests) == ["t.py::b"] and state.tests["t.py::b"].duration == 0.0
 
 
-def test_item24_five_thousand_digit_integer(tmp_path: Path) -> None:
+def test_five_thousand_digit_integer_is_refused(tmp_path: Path) -> None:
     end = '{"type": "test_end", "nodeid": "t.py::a", "i": ' + "9" * 5000 + "}"
     refused(jsonl(tmp_path, "digits.jsonl", START, end, START), "line 2", "not JSON")
 
 
-def test_item24_deep_nesting(tmp_path: Path) -> None:
+def test_deep_nesting_is_refused(tmp_path: Path) -> None:
     deep = '{"type": "test_end", "nodeid": ' + "[" * 100_000 + "]" * 100_000 + "}"
     refused(jsonl(tmp_path, "deep.jsonl", START, deep, START), "line 2", "nested too deeply")
 
 
-def test_item24_one_100_megabyte_line(tmp_path: Path) -> None:
+def test_one_100_megabyte_line_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "long.jsonl"
     with open(path, "wb") as handle:  # sparse, and only the first 16 MB are ever read
         handle.write(START.encode() + b'\n{"type": "output", "text": "')
@@ -205,7 +211,7 @@ def test_item24_one_100_megabyte_line(tmp_path: Path) -> None:
     refused(path, "line 2", f"longer than {MAX_LINE_BYTES // 2**20} MB")
 
 
-def test_item24_structures_where_text_belongs_are_dropped(tmp_path: Path) -> None:
+def test_structures_where_text_belongs_are_dropped(tmp_path: Path) -> None:
     lines = (
         START,
         '{"type": "test_end", "nodeid": {"a": [1, 2]}, "i": 2}',
@@ -226,7 +232,7 @@ def test_item24_structures_where_text_belongs_are_dropped(tmp_path: Path) -> Non
     ]
 
 
-def test_item22_json_lines_with_a_bom_are_read_and_utf16_is_refused(tmp_path: Path) -> None:
+def test_json_lines_with_a_bom_are_read_and_utf16_is_refused(tmp_path: Path) -> None:
     end = '{"type": "test_end", "nodeid": "t.py::a", "i": 2, "phases": []}'
     path = tmp_path / "bom.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + f"{START}\n{end}\n".encode())
@@ -236,7 +242,7 @@ def test_item22_json_lines_with_a_bom_are_read_and_utf16_is_refused(tmp_path: Pa
     refused(utf16, "UTF-16")
 
 
-def test_item24_cut_off_last_line_is_skipped_with_a_warning(tmp_path: Path) -> None:
+def test_cut_off_last_line_is_skipped_with_a_warning(tmp_path: Path) -> None:
     path = jsonl(tmp_path, "crash.jsonl", START, '{"type": "test_start", "nodeid": "t.py::a"}')
     path.write_text(path.read_text() + '{"type": "test_end", "nodeid": "t.py::a", "pha')
     results = within_time(open_results, [str(path)])
@@ -245,7 +251,7 @@ def test_item24_cut_off_last_line_is_skipped_with_a_warning(tmp_path: Path) -> N
     assert any("cut off" in line and str(path) in line for line in results.problems)
 
 
-def test_item25_zip_and_tar_archives_are_refused(tmp_path: Path) -> None:
+def test_zip_and_tar_archives_are_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "results.zip", "w") as archive:
         archive.writestr("../../etc/junit.xml", GOOD_XML)
     refused(tmp_path / "results.zip", "an archive")
@@ -258,7 +264,7 @@ def test_item25_zip_and_tar_archives_are_refused(tmp_path: Path) -> None:
     refused(tmp_path / "results.tar.gz", "an archive")
 
 
-def test_item25_gzip_bomb_stops_at_the_cap(tmp_path: Path) -> None:
+def test_gzip_bomb_stops_at_the_cap(tmp_path: Path) -> None:
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
     block = b"<testsuite>" + b" " * (1024**2 - 11)
     parts = [compressor.compress(block)]
@@ -271,7 +277,7 @@ def test_item25_gzip_bomb_stops_at_the_cap(tmp_path: Path) -> None:
     refused(path, "once decompressed")
 
 
-def test_item25_devices_pipes_and_symlinks_to_them_are_refused(tmp_path: Path) -> None:
+def test_devices_pipes_and_symlinks_to_them_are_refused(tmp_path: Path) -> None:
     refused(Path("/dev/zero"), "not a regular file")
     (tmp_path / "link.xml").symlink_to("/dev/urandom")
     refused(tmp_path / "link.xml", "not a regular file")
@@ -280,7 +286,7 @@ def test_item25_devices_pipes_and_symlinks_to_them_are_refused(tmp_path: Path) -
     refused(tmp_path, "a folder")
 
 
-def test_item26_odd_file_names_are_taken_literally(tmp_path: Path) -> None:
+def test_odd_file_names_are_taken_literally(tmp_path: Path) -> None:
     refused(Path("nul\0.xml"), "cannot open")
     refused(tmp_path / "%2e%2e" / "junit.xml", "cannot open", "no such file")
     xml(tmp_path, "CON", GOOD_XML)

@@ -13,8 +13,10 @@ import requests
 from test_results_formats import run_pytest, write_suite
 
 from pytest_web.core.tree import FOLDER_ROOTS
-from pytest_web.web.render import GROUP_ROWS, LAZY_ROWS
+from pytest_web.web.run_view import GROUP_ROWS, LAZY_ROWS
 from support import DEMO, Server, stop_server
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +85,7 @@ def test_the_page_has_no_run_controls_and_names_the_refused_file(
     assert any(f"refused {files['junk']}" in line for line in viewer.output)
 
 
+@pytest.mark.browser
 def test_browser_shows_a_failure_with_its_attempts(viewer: Server, page, files: dict) -> None:
     from playwright.sync_api import expect
 
@@ -99,6 +102,7 @@ def test_browser_shows_a_failure_with_its_attempts(viewer: Server, page, files: 
     expect(detail).to_contain_text(str(files["junit"]))
 
 
+@pytest.mark.browser
 def test_a_big_run_loads_rows_only_for_the_opened_group(make_server, page, files: dict) -> None:
     from playwright.sync_api import expect
 
@@ -120,6 +124,7 @@ def test_a_big_run_loads_rows_only_for_the_opened_group(make_server, page, files
     expect(page.locator("#detail")).to_contain_text("tests/test_big.py::test_7")
 
 
+@pytest.mark.browser
 def test_a_run_of_many_files_opens_folder_by_folder(make_server, page, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 

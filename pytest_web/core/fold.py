@@ -14,17 +14,27 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_web.core.outcomes import (  # noqa: F401 (re-exported: `fold.category` and friends)
+from pytest_web.core.outcomes import (
     COUNTED,
-    FAILING,
-    SEVERITY,
+    FLAKY_FAILURES,
+    PENDING,
+    categories,
     category,
-    clean_phase,
-    worst_outcome,
+    longrepr_of,
+    worst,
 )
+from pytest_web.core.tree import file_of
 
 OUTPUT_CAP = 2 * 1024 * 1024
 """Raw terminal output kept per run (the tail is kept, older text is dropped)."""
+
+
+def elapsed(created: float | None, finished: float | None, now: float | None) -> float | None:
+    """A run's duration: start to end, or to `now` while it runs; None when unknown."""
+    end = finished if finished is not None else now
+    if created is None or end is None:
+        return None
+    return max(0.0, end - created)
 
 
 @dataclass
@@ -36,6 +46,10 @@ class Attempt:
     duration: float
     phases: list[dict[str, Any]]
     worker: str | None = None
+
+    @property
+    def longrepr(self) -> str:
+        return longrepr_of(self.phases)
 
 
 @dataclass
@@ -58,11 +72,11 @@ class TestResult:
 
     @property
     def categories(self) -> list[str]:
-        return [c for c in map(category, self.phases) if c]
+        return categories(self.phases)
 
     @property
     def longrepr(self) -> str:
-        return "\n\n".join(p["longrepr"] for p in self.phases if p.get("longrepr"))
+        return longrepr_of(self.phases)
 
     @property
     def sections(self) -> list[tuple[str, str]]:
@@ -112,7 +126,11 @@ class RunState:
 
     @property
     def done(self) -> int:
-        return sum(1 for t in self.tests.values() if t.outcome not in ("queued", "running"))
+        return sum(1 for t in self.tests.values() if t.outcome not in PENDING)
+
+    def elapsed(self, now: float | None) -> float | None:
+        """Seconds from the run's start to its end, or to `now` while it runs."""
+        return elapsed(self.created, self.finished, now)
 
     @property
     def flaky(self) -> list[TestResult]:
@@ -141,7 +159,7 @@ class RunState:
     def _test(self, nodeid: str) -> TestResult:
         test = self.tests.get(nodeid)
         if test is None:
-            test = TestResult(nodeid=nodeid, index=len(self.tests), file=nodeid.split("::")[0])
+            test = TestResult(nodeid=nodeid, index=len(self.tests), file=file_of(nodeid))
             self.tests[nodeid] = test
             self.structure += 1
         return test
@@ -162,7 +180,7 @@ class RunState:
         self.tests = {}
         for nodeid in nodeids:
             self.tests[nodeid] = known.pop(nodeid, None) or TestResult(
-                nodeid, 0, file=nodeid.split("::")[0]
+                nodeid, 0, file=file_of(nodeid)
             )
         self.tests.update(known)
         locations = event.get("locations")
@@ -203,10 +221,7 @@ class RunState:
         if "location" in event:
             self._locate(test, event["location"])
         before = test.categories if test.phases else []
-        raw = get("phases")
-        phases = (
-            [clean_phase(p) for p in raw if isinstance(p, dict)] if isinstance(raw, list) else []
-        )
+        phases = get("phases") or []
         test.phases = phases
         worker = get("worker")
         test.worker = worker if isinstance(worker, str) else None
@@ -216,11 +231,8 @@ class RunState:
             after = [name] if (name := category(phase)) else []
         else:
             test.duration = sum(p["duration"] for p in phases)
-            after = [c for c in map(category, phases) if c]
-        if len(after) > 1:
-            test.outcome = max(after, key=lambda c: SEVERITY.get(c, 5))
-        else:
-            test.outcome = after[0] if after else "notrun"
+            after = categories(phases)
+        test.outcome = worst(after) or "notrun"
         if "source" in event:
             source = str(get("source") or "")
             test.source = source
@@ -231,7 +243,7 @@ class RunState:
                 if seen is None:
                     seen = self.attempt_outcomes[test.nodeid] = {a.outcome for a in attempts}
                 seen.add(test.outcome)
-                flaky = "passed" in seen and not FAILING.isdisjoint(seen)
+                flaky = "passed" in seen and not FLAKY_FAILURES.isdisjoint(seen)
                 self.flaky_count += flaky - test.flaky
                 test.flaky = flaky
         if before != after:  # a repeated end replaces, never double counts
@@ -314,7 +326,7 @@ class RunState:
                     }
                 )
                 touched.add(test.nodeid)
-            elif test.outcome in ("queued", "running"):
+            elif test.outcome in PENDING:
                 test.outcome = "notrun"
                 touched.add(test.nodeid)
         return touched
@@ -324,10 +336,12 @@ class RunState:
         data: dict[str, Any] = {
             "id": self.id,
             "status": self.status,
+            "kind": self.kind,
             "exitstatus": self.exitstatus,
             "counts": self.summary(),
             "created": self.created,
             "finished": self.finished,
+            "duration": self.elapsed(None),
             "selection": self.selection,
         }
         if with_tests:

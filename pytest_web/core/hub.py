@@ -23,10 +23,6 @@ KEEP_RUNS = 2
 """Runs held in memory (the current one among them); older ones are read back from history."""
 RESULTS_SLICE = 5000
 """Events of opened result files handed to history at a time."""
-PLUGIN_EVENTS = frozenset(
-    {"session_start", "collection", "collect_error", "test_start", "test_end", "session_end"}
-)
-"""The event types the plugin may send; the others (run_created, output, run_exit) are ours."""
 
 
 @dataclass(slots=True)

@@ -1,29 +1,48 @@
-"""pytest's counting rules: which summary-line category a report phase is, and which phase
-decides a test's outcome. Pure code, used by the fold and by the views."""
+"""pytest's rules, each written once: which summary-line category a report is, a test's worst
+outcome, what counts as failing, and which outcomes the page groups under each status filter.
+Everything that shows or counts an outcome (the fold, history, the page, the CSS classes, the
+export) asks here."""
 
 from __future__ import annotations
 
-import math
-import sys
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 COUNTED = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
 """The outcomes of pytest's summary line, in its order."""
 
-FAILING = frozenset({"failed", "error", "rerun"})
+FAILED = frozenset({"failed", "error"})
+"""Outcomes that make pytest's exit status 1 (a strict xpass is reported as failed)."""
+UNEXPECTED = FAILED | {"xpassed"}
+"""What the user must look at: the 'Failed' filter and the report's failures list."""
+PASSING = frozenset({"passed", "xfailed", "xpassed"})
+"""Outcomes that, after a failure, mean a test is fixed."""
+FLAKY_FAILURES = FAILED | {"rerun"}
 """Attempt outcomes that, next to a passed attempt, make a test flaky."""
+PENDING = frozenset({"queued", "running"})
+"""A test of a running run that has not ended yet."""
+NO_RESULT = PENDING | {"", "notrun"}
+"""States that say nothing about the test: no duration shown, nothing kept in its history."""
 
-SEVERITY = {
-    "error": 6,
-    "failed": 5,
-    "xpassed": 4,
-    "passed": 3,
-    "xfailed": 2,
-    "skipped": 1,
+SEVERITY = {"error": 6, "failed": 5, "xpassed": 4, "passed": 3, "xfailed": 2, "skipped": 1}
+"""Which category wins when a test's reports count several (a teardown error on a pass)."""
+
+FILTERS: dict[str, frozenset[str]] = {
+    "failed": UNEXPECTED,
+    "passed": frozenset({"passed"}),
+    "skipped": frozenset({"skipped", "xfailed"}),
+    "running": PENDING,
 }
+"""The page's status filters and the outcomes each shows ('all' shows everything)."""
+FILTER_OF: dict[str, str] = {outcome: name for name, group in FILTERS.items() for outcome in group}
+"""An outcome's filter: rows carry it as a CSS class (`f-failed`), which the filters select."""
+
+SHOWN_ORDER = ("failed", "error", "xpassed", "running", "passed", "skipped", "xfailed", "notrun")
+"""The order in which a group's summary lists the outcomes inside it: what needs looking at
+first."""
 
 
-def category(phase: dict[str, Any]) -> str:
+def category(phase: Mapping[str, Any]) -> str:
     """The summary-line category pytest gives one report ('' when it does not count)."""
     outcome = phase.get("outcome")
     when = phase.get("when")
@@ -41,38 +60,50 @@ def category(phase: dict[str, Any]) -> str:
     return str(outcome or "")
 
 
-def worst_outcome(phases: list[dict[str, Any]]) -> str:
-    """A test's outcome: its worst phase ("error" when setup or teardown errored)."""
-    counted = [c for c in map(category, phases) if c]
+def categories(phases: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The categories a test's reports count, in order ('' left out)."""
+    return [c for c in map(category, phases) if c]
+
+
+def worst(counted: list[str]) -> str:
+    """A test's outcome from the categories its reports count: the worst of them ("error" when
+    setup or teardown errored); '' when none counts (setup and teardown only: it never ran)."""
+    if len(counted) == 1:
+        return counted[0]
     if not counted:
-        return ""  # setup and teardown only: the test never ran
+        return ""
     return max(counted, key=lambda c: SEVERITY.get(c, 5))
 
 
-def _number(value: Any) -> float:
-    if value.__class__ is not float:
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            return 0.0
-    return value if 0.0 <= value < math.inf else 0.0  # NaN compares false
+def worst_outcome(phases: Iterable[Mapping[str, Any]]) -> str:
+    """A test's outcome from its reports."""
+    return worst(categories(phases))
 
 
-def clean_phase(phase: dict[str, Any]) -> dict[str, Any]:
-    """A report phase with the fields and types the views rely on, whatever was sent."""
-    get = phase.get
-    clean: dict[str, Any] = {  # interned: 10,000 tests hold 30,000 copies of "passed"
-        "when": sys.intern(str(get("when", ""))),
-        "outcome": sys.intern(str(get("outcome", ""))),
-        "duration": _number(get("duration")),
-    }
-    if get("longrepr"):
-        clean["longrepr"] = str(phase["longrepr"])
-    if "wasxfail" in phase:
-        clean["wasxfail"] = str(phase["wasxfail"])
-    sections = get("sections")
-    if isinstance(sections, list) and sections:
-        clean["sections"] = [
-            [str(s[0]), str(s[1])] for s in sections if isinstance(s, (list, tuple)) and len(s) == 2
-        ]
-    return clean
+def has_result(outcome: str) -> bool:
+    """Whether `outcome` tells how the test went (so a duration and a history entry mean
+    something)."""
+    return outcome not in NO_RESULT
+
+
+def shown_counts(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """A group's non-zero outcomes in `SHOWN_ORDER`, as its summary lists them."""
+    return [(name, counts[name]) for name in SHOWN_ORDER if counts.get(name)]
+
+
+def outcome_class(outcome: str) -> str:
+    """The CSS classes of an outcome: its own (`o-failed`) and its filter's (`f-failed`), both
+    from the tables above."""
+    group = FILTER_OF.get(outcome)
+    name = outcome or "none"
+    return f"o-{name} f-{group}" if group else f"o-{name}"
+
+
+def status_class(outcome: str) -> str:
+    """The CSS classes of a test's status dot."""
+    return "st " + outcome_class(outcome)
+
+
+def longrepr_of(phases: Iterable[Mapping[str, Any]]) -> str:
+    """What went wrong in these reports, each phase's text apart."""
+    return "\n\n".join(p["longrepr"] for p in phases if p.get("longrepr"))

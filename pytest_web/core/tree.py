@@ -55,6 +55,16 @@ def folders(roots: list[Group]) -> list[Group]:
     return list(found.values()) if 1 < len(found) < len(roots) else roots
 
 
+def file_of(nodeid: str) -> str:
+    """The file part of a node id (`path/test_a.py` of `path/test_a.py::Class::test[x]`)."""
+    return nodeid.split("::", 1)[0]
+
+
+def in_file(nodeid: str) -> str:
+    """A node id without its file (`Class::test[x]`), or the whole id when it is a file."""
+    return nodeid.split("::", 1)[1] if "::" in nodeid else nodeid
+
+
 def split_nodeid(nodeid: str) -> tuple[str, list[str], str, str]:
     """`path::Class::test[param]` -> (path, [classes], function, param)."""
     head, bracket, rest = nodeid.partition("[")

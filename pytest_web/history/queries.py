@@ -7,12 +7,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_web.core.fold import RunState
+from pytest_web.core.fold import RunState, elapsed
+from pytest_web.core.outcomes import FAILED, PASSING
 from pytest_web.history.store import load_events
 from pytest_web.history.writer import History
 
-FAILING = frozenset({"failed", "error"})
-GOOD = frozenset({"passed", "xfailed", "xpassed"})
 RECENT = 10
 """Outcomes a test's history shows, and over which flaky tests are found."""
 
@@ -74,6 +73,7 @@ def run_rows(history: History, limit: int = 200) -> list[dict[str, Any]]:
                 "counts": json.loads(counts),
                 "created": created,
                 "finished": finished,
+                "duration": elapsed(created, finished, None),
                 "selection": json.loads(selection),
                 "command": json.loads(command),
                 "test_count": row[9],
@@ -97,7 +97,7 @@ def outcomes_of_test(history: History, nodeid: str, limit: int = RECENT) -> list
 
 def is_flaky(outcomes: list[str]) -> bool:
     """Flipped between failing and passing at least twice: one flip is a break or a fix."""
-    failing = [o in FAILING for o in outcomes if o in FAILING or o in GOOD]
+    failing = [o in FAILED for o in outcomes if o in FAILED or o in PASSING]
     return sum(a != b for a, b in zip(failing, failing[1:], strict=False)) >= 2
 
 
@@ -128,10 +128,10 @@ def changes(history: History, run_id: str) -> Changes | None:
             found.compared += 1
         if is_flaky([outcome, *before]):  # its flips are noise, not news
             found.flaky.append(nodeid)
-        elif outcome in FAILING:
-            failed_before = bool(before) and before[0] in FAILING
+        elif outcome in FAILED:
+            failed_before = bool(before) and before[0] in FAILED
             (found.still_failing if failed_before else found.new_failures).append(nodeid)
-        elif outcome in GOOD and before and before[0] in FAILING:
+        elif outcome in PASSING and before and before[0] in FAILED:
             found.fixed.append(nodeid)
     if len(history.answers) > 100:
         history.answers.clear()

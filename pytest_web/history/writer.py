@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_web.core.fold import RunState
+from pytest_web.core.outcomes import has_result
 from pytest_web.history.store import (
     connect,
     database_path,
@@ -28,8 +29,6 @@ FLUSH_SECONDS = 0.5
 FLUSH_EVENTS = 2000
 KEEP_RUNS = 200
 """Runs kept; older ones are deleted when a run ends."""
-NOT_OUTCOMES = frozenset({"", "queued", "running", "notrun"})
-"""Test states that say nothing about the test: left out of its history."""
 
 
 class History:
@@ -147,7 +146,7 @@ class History:
             self._prune()
 
     def _write_outcomes(self, run_n: int, state: RunState) -> None:
-        ran = [t for t in state.tests.values() if t.outcome not in NOT_OUTCOMES]
+        ran = [t for t in state.tests.values() if has_result(t.outcome)]
         self.db.executemany(
             "INSERT OR IGNORE INTO tests (nodeid) VALUES (?)", ((t.nodeid,) for t in ran)
         )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_web.core import clean
 from pytest_web.pytest_run.process import child_env, pytest_command
 from pytest_web.pytest_run.selection import expression_args
 
@@ -102,10 +103,24 @@ def discover(repo: Path, python: str, k: str = "", m: str = "") -> Collection:
             raise DiscoveryError(
                 f"pytest exited with code {done.returncode} before collecting:\n{_tail(output)}"
             ) from error
-    return Collection(
-        tests=data.get("tests", []),
-        errors=data.get("errors", []),
-        rootdir=data.get("rootdir", ""),
-        k=k,
-        m=m,
-    )
+    return collection_of(data, k, m)
+
+
+def collection_of(data: Any, k: str, m: str) -> Collection:
+    """What the plugin wrote, through the same door as every event's text (`core.clean`)."""
+    data = data if isinstance(data, dict) else {}
+    tests = [
+        {
+            "nodeid": clean.text(t["nodeid"]),
+            "file": clean.text(t.get("file")),
+            "line": clean.integer(t.get("line")),
+        }
+        for t in data.get("tests") or []
+        if isinstance(t, dict) and isinstance(t.get("nodeid"), str)
+    ]
+    errors = [
+        {"nodeid": clean.text(e.get("nodeid")), "message": clean.text(e.get("message"))}
+        for e in data.get("errors") or []
+        if isinstance(e, dict)
+    ]
+    return Collection(tests, errors, clean.text(data.get("rootdir")), k, m)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import json
 import os
 import secrets
 import signal
@@ -14,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_web.core.hub import PLUGIN_EVENTS, Hub, Run
+from pytest_web.core.events import ENV_RECORD, ENV_RUN, ENV_SECRET, ENV_URL
+from pytest_web.core.hub import Hub, Run
 from pytest_web.pytest_run.process import child_env, pytest_command, spawn, workers_args
 from pytest_web.pytest_run.selection import Selection, expression_args, nodeid_args
+from pytest_web.results.record import read_record
 
 CANCEL_GRACE = 3.0
 """Seconds between SIGINT and SIGKILL when a run is cancelled."""
@@ -63,10 +64,10 @@ class Runner:
             run = self.hub.create_run(selection.as_dict(), command)
             env = child_env(
                 {
-                    "PYTEST_WEB_URL": self.ingest_url,
-                    "PYTEST_WEB_RUN": run.id,
-                    "PYTEST_WEB_SECRET": run.secret,
-                    "PYTEST_WEB_RECORD": os.path.join(workdir, RECORD_NAME),
+                    ENV_URL: self.ingest_url,
+                    ENV_RUN: run.id,
+                    ENV_SECRET: run.secret,
+                    ENV_RECORD: os.path.join(workdir, RECORD_NAME),
                 }
             )
             try:
@@ -157,23 +158,6 @@ class Runner:
         if active is None or active.run.id != run_id:
             return None
         return active.run if secrets.compare_digest(active.run.secret, secret) else None
-
-
-def read_record(path: str) -> list[dict[str, Any]]:
-    """The plugin events of a record file (complete, valid lines only)."""
-    events = []
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(event, dict) and event.get("type") in PLUGIN_EVENTS:
-                    events.append(event)
-    except OSError:
-        pass
-    return events
 
 
 def _signal_group(pid: int, sig: int) -> None:

@@ -1,5 +1,6 @@
 """JUnit XML (`--junitxml`), read with expat guarded by defusedxml's handlers: no DTD, no
-entities, no external references, bounded depth, and text kept only up to `TEXT_CAP` per element.
+entities, no external references, bounded depth, and text kept only up to `clean.TEXT_CAP` per
+element.
 
 A testcase becomes a `test_end` whose phases make pytest's summary counts come out right:
 `failure` is a failed call, `error` a setup or teardown error (pytest writes a call failure plus a
@@ -10,7 +11,6 @@ tell an xpass from a pass: non-strict xpasses count as passed.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from datetime import datetime
 from functools import lru_cache
@@ -20,13 +20,12 @@ from xml.parsers import expat
 from defusedxml import DefusedXmlException
 from defusedxml.expatreader import DefusedExpatParser
 
+from pytest_web.core import clean
 from pytest_web.results.source import (
     CHUNK,
     MAX_XML_DEPTH,
-    TEXT_CAP,
     ResultFile,
     ResultFileError,
-    cap_text,
 )
 
 RESULTS = ("failure", "error", "skipped")
@@ -44,13 +43,13 @@ class Child:
         self.size = 0
 
     def add(self, text: str) -> None:
-        if self.size <= TEXT_CAP:
+        if self.size <= clean.TEXT_CAP:
             self.parts.append(text)
             self.size += len(text)
 
     @property
     def text(self) -> str:
-        return cap_text("".join(self.parts))
+        return clean.cap_text("".join(self.parts))
 
 
 def guarded_parser() -> Any:
@@ -148,15 +147,7 @@ def suite_times(attrs: Any) -> list[float]:
         start = datetime.fromisoformat(attrs.get("timestamp", "")).timestamp()
     except (ValueError, OverflowError, OSError):
         return []
-    return [start, start + seconds(attrs.get("time"))]
-
-
-def seconds(value: str | None) -> float:
-    try:
-        number = float(value or 0)
-    except ValueError:
-        return 0.0
-    return number if 0.0 <= number < math.inf else 0.0  # NaN compares false
+    return [start, start + clean.duration(attrs.get("time"))] if clean.timestamp(start) else []
 
 
 @lru_cache(maxsize=4096)
@@ -190,7 +181,7 @@ def testcase(handler: Handler, case: dict[str, str], children: list[Child]) -> N
         nodeid = node_prefix(classname, None) + "::" + name
     else:
         nodeid = nodeid_of(classname or "", name, file)
-    duration = seconds(case.get("time"))
+    duration = clean.duration(case.get("time"))
     if not children and not file:  # the common case: a pass
         phase = {"when": "call", "outcome": "passed", "duration": duration}
         event = {"type": "test_end", "nodeid": nodeid, "phases": [phase], "source": handler.path}
@@ -233,6 +224,6 @@ def testcase(handler: Handler, case: dict[str, str], children: list[Child]) -> N
     event: dict[str, Any] = {"type": "test_end", "nodeid": nodeid, "phases": phases}
     event["source"] = handler.path
     if file:
-        line = case.get("line", "")
-        event["location"] = [file, int(line) if line.isdigit() and len(line) < 10 else None]
+        line = clean.line_number(case.get("line"))
+        event["location"] = [file, line]  # pytest writes its 0-based line
     handler.tests.setdefault(nodeid, []).append(event)

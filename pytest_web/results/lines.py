@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 from typing import Any
 
-from pytest_web.results.source import MAX_LINE_BYTES, ResultFile, ResultFileError, cap_text
+from pytest_web.results.source import MAX_LINE_BYTES, ResultFile, ResultFileError
 
 
 def json_lines(stream: Any, result: ResultFile) -> Iterator[dict[str, Any]]:
@@ -39,37 +38,3 @@ def json_lines(stream: Any, result: ResultFile) -> Iterator[dict[str, Any]]:
         if not isinstance(value, dict):
             raise ResultFileError(result.path, f"line {number} is not a JSON object")
         yield value
-
-
-def text(value: Any) -> str:
-    """A string field: strings (capped) and plain scalars; never the repr of a structure."""
-    if isinstance(value, str):
-        return cap_text(value)
-    if isinstance(value, (int, float, bool)) or value is None:
-        return "" if value is None else str(value)
-    return ""
-
-
-def number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        result = float(value)
-    except OverflowError:  # a 4,000-digit integer
-        return None
-    return result if math.isfinite(result) else None
-
-
-def integer(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def sections(value: Any) -> list[list[str]]:
-    """`[[title, text], ...]` with string members only."""
-    if not isinstance(value, list):
-        return []
-    return [
-        [text(item[0]), text(item[1])]
-        for item in value[:100]
-        if isinstance(item, list) and len(item) >= 2 and text(item[1])
-    ]

@@ -92,7 +92,7 @@ def merged_events(files: list[ResultFile], state: RunState) -> Iterator[dict[str
     yield {
         "type": "run_created",
         "kind": "results",
-        "selection": {},
+        "selection": {"files": [f.path for f in files]},
         "command": ["pytest-web", "view", *(f.path for f in files)],
         "time": min(times) if times else None,
     }

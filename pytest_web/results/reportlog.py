@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pytest_web.results.lines import integer, json_lines, number, sections, text
-from pytest_web.results.source import ResultFile, cap_text
+from pytest_web.core import clean
+from pytest_web.core.clean import integer, text
+from pytest_web.results.lines import json_lines
+from pytest_web.results.source import ResultFile
 
 MAX_ENTRIES = 200
 SEPARATOR = "\n" + "_ " * 40 + "\n\n"
@@ -57,24 +59,14 @@ def _test_report(
             "source": source,
             "worker": text(raw["worker_id"]) if isinstance(raw.get("worker_id"), str) else None,
         }
-        location = raw.get("location")
-        if isinstance(location, list) and len(location) >= 2 and isinstance(location[0], str):
-            test["location"] = [text(location[0]), integer(location[1])]
-    phase: dict[str, Any] = {
-        "when": when,
-        "outcome": text(raw.get("outcome")),
-        "duration": number(raw.get("duration")) or 0.0,
-    }
-    longrepr = longrepr_text(raw.get("longrepr"))
-    if longrepr:
-        phase["longrepr"] = longrepr
-    if "wasxfail" in raw:
-        phase["wasxfail"] = text(raw.get("wasxfail"))
-    found = sections(raw.get("sections"))
-    if found:
-        phase["sections"] = found
-    test["phases"].append(phase)
-    start, stop = number(raw.get("start")), number(raw.get("stop"))
+        location = clean.location(raw.get("location"))
+        if location is not None:
+            test["location"] = location
+    report = {**raw, "longrepr": longrepr_text(raw.get("longrepr"))}
+    phase = clean.phase(report)
+    if phase is not None:
+        test["phases"].append(phase)
+    start, stop = clean.timestamp(raw.get("start")), clean.timestamp(raw.get("stop"))
     test["time"] = stop or start
     if when in ("teardown", "???"):
         yield open_tests.pop(nodeid)
@@ -100,7 +92,7 @@ def longrepr_text(value: Any) -> str:
     """Readable text of a serialized longrepr: a string, a skip's `[path, lineno, message]`,
     or a traceback (`reprtraceback` / `chain`) with its crash line and sections."""
     if isinstance(value, str):
-        return cap_text(value)
+        return text(value)
     if isinstance(value, list) and len(value) == 3:
         return text(value[2])
     if not isinstance(value, dict):
@@ -115,10 +107,11 @@ def longrepr_text(value: Any) -> str:
                     parts.append(link[2])
     else:
         parts.append(_traceback(value.get("reprtraceback"), value.get("reprcrash")))
-    for section in value.get("sections") or []:
+    sections = value.get("sections")
+    for section in sections[:MAX_ENTRIES] if isinstance(sections, list) else []:
         if isinstance(section, list) and len(section) >= 2:
             parts.append(f"{'-' * 20} {text(section[0])} {'-' * 20}\n{text(section[1])}")
-    return cap_text("\n\n".join(p for p in parts if p))
+    return text("\n\n".join(p for p in parts if p))
 
 
 def _traceback(traceback: Any, crash: Any) -> str:

@@ -23,8 +23,6 @@ MAX_LINE_BYTES = 16 * 1024 * 1024
 """Per JSON line (a recording's collection of 100,000 tests is one 6 MB line)."""
 MAX_XML_DEPTH = 32
 """JUnit nests testsuites > testsuite > testcase > failure: anything deeper is refused."""
-TEXT_CAP = 1024 * 1024
-"""Characters kept per traceback or captured section; the rest is cut with a note."""
 CHUNK = 64 * 1024
 
 MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz"}
@@ -47,12 +45,6 @@ class ResultFile:
     format: str
     events: list[dict[str, Any]]
     warnings: list[str] = field(default_factory=list)
-
-
-def cap_text(text: str) -> str:
-    if len(text) <= TEXT_CAP:
-        return text
-    return text[:TEXT_CAP] + f"\n[pytest-web: {len(text) - TEXT_CAP} more characters not shown]"
 
 
 class Source(io.RawIOBase):

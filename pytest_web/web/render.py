@@ -11,33 +11,25 @@ from jinja2 import Environment
 
 from pytest_web.core.fold import RunState, TestResult
 from pytest_web.core.hub import Run
+from pytest_web.core.outcomes import shown_counts
 from pytest_web.core.tree import Group, Tree, build_tree
+from pytest_web.web.run_view import (
+    LAZY_ROWS,
+    OPEN_ROWS,
+    empty_note,
+    filters_inside,
+    group_counts,
+    head,
+)
 
 SNAPSHOT_ROWS = 500
 """A running run's whole view goes out in messages of about this many rows (whole top-level
 groups): each message is one swap in the page, so none of them freezes it for long."""
 DELTA_ROWS = 200
 """At most this many rows per live update; more (a tab catching up) go out in further messages."""
-LAZY_ROWS = 2000
-"""Above this many tests a finished run's tree loads each group's rows when it is opened."""
-GROUP_ROWS = 1000
-"""Rows per group request; more come with a 'show more' button."""
-OPEN_ROWS = 300
-"""Groups start open when the run (or a lazily loaded group) has at most this many tests."""
 YIELD = '<template hx-swap-oob="beforeend target:body swap:1ms"></template>'
 """Swaps nothing, 1 ms later: the message's swap ends on a timer, so the page renders (and the
 next message starts in a new task) instead of running queued messages back to back."""
-
-
-def elapsed(state: RunState) -> float | None:
-    if state.created is None:
-        return None
-    return (state.finished or time.time()) - state.created
-
-
-def group_counts(state: RunState, group: Group) -> Counter[str]:
-    tests = state.tests
-    return Counter(tests[n].outcome if n in tests else "" for n in group.nodeids)
 
 
 def quick_tree(state: RunState) -> Tree:
@@ -63,7 +55,10 @@ class Renderer:
 
     def __init__(self, env: Environment) -> None:
         self.env = env
-        self.env.globals.update(group_counts=self.group_counts)
+        self.env.globals.update(
+            group_shown=lambda state, group: shown_counts(self.group_counts(state, group)),
+            group_filters=lambda state, group: filters_inside(self.group_counts(state, group)),
+        )
         self._trees: dict[str, tuple[int, Tree]] = {}
         self._counts: tuple[tuple[str, int], dict[str, Counter[str]]] = (("", -1), {})
 
@@ -100,16 +95,34 @@ class Renderer:
         needle = query.strip().lower()
         visible = {n for n in state.tests if needle in n.lower()} if needle else None
         shown = len(state.tests) if visible is None else len(visible)
+        tree = self.tree(state)
+        lazy = state.status != "running" and shown > LAZY_ROWS
         return {
             "run": state,
+            "head": head(state),
             "visible": visible,
-            "tree": self.tree(state),
-            "elapsed": elapsed(state),
+            "tree": tree,
+            "elapsed": state.elapsed(time.time()),
             "query": query.strip(),
             "event_id": f"{state.id}:{state.seq}",
-            "lazy": state.status != "running" and shown > LAZY_ROWS,
+            "live": state.status != "collected",
+            "lazy": lazy,
+            "top_groups": self.top_groups(tree, visible) if lazy else [],
             "open": bool(needle) or len(state.tests) <= OPEN_ROWS,
+            "empty_note": empty_note(state, query.strip()),
         }
+
+    @staticmethod
+    def top_groups(tree: Tree, visible: set[str] | None) -> list[tuple[Group, int]]:
+        """The groups a lazy tree shows first, with the number of their tests shown."""
+        found = []
+        for group in tree.top:
+            count = (
+                len(group.nodeids) if visible is None else len(visible.intersection(group.nodeids))
+            )
+            if count:
+                found.append((group, count))
+        return found
 
     def run_view(self, run: Run) -> str:
         return self._render("_run.html", **self.run_context(run))
@@ -196,7 +209,8 @@ class Renderer:
         return self._render(
             "_delta.html",
             run=state,
-            elapsed=elapsed(state),
+            head=head(state),
+            elapsed=state.elapsed(time.time()),
             tests=tests,
             groups=groups.values(),
             output="".join(c.output for c in run.since(seq)),

@@ -15,10 +15,11 @@ from typing import Any
 
 from pytest_web import __version__
 from pytest_web.core.fold import TestResult
+from pytest_web.core.outcomes import UNEXPECTED, shown_counts
+from pytest_web.core.tree import file_of
 from pytest_web.results.merge import Results
 from pytest_web.web.templating import standalone_environment
 
-FAILING = ("failed", "error", "xpassed")
 OPEN_ROWS = 2000
 """Files with failures start open while their rows add up to no more than this."""
 TEXT_BUDGET = 64 * 1024 * 1024
@@ -32,17 +33,21 @@ class File:
     counts: Counter[str] = field(default_factory=Counter)
     open: bool = False
 
+    @property
+    def shown(self) -> list[tuple[str, int]]:
+        return shown_counts(self.counts)
+
 
 def files_of(tests: list[TestResult]) -> list[File]:
     files: dict[str, File] = {}
     for test in tests:
-        path = test.nodeid.split("::")[0]
+        path = file_of(test.nodeid)
         file = files.get(path) or files.setdefault(path, File(path))
         file.tests.append(test)
         file.counts[test.outcome] += 1
     rows = 0
     for file in files.values():
-        failing = sum(file.counts[name] for name in FAILING)
+        failing = sum(file.counts[name] for name in UNEXPECTED)
         if failing and rows + len(file.tests) <= OPEN_ROWS:
             file.open = True
             rows += len(file.tests)
@@ -53,7 +58,7 @@ def omitted_text(tests: list[TestResult]) -> set[str]:
     """Node ids whose tracebacks and output do not fit in `TEXT_BUDGET`."""
     left = TEXT_BUDGET
     omitted = set()
-    ordered = sorted(tests, key=lambda t: t.outcome not in FAILING)
+    ordered = sorted(tests, key=lambda t: t.outcome not in UNEXPECTED)
     for test in ordered:
         size = len(test.longrepr) + sum(len(text) for _, text in test.sections)
         if size > left:
@@ -72,11 +77,11 @@ def render_report(results: Results, now: float | None = None, origin: str = "") 
     context: dict[str, Any] = {
         "run": state,
         "files": files_of(tests),
-        "failing": [t for t in tests if t.outcome in FAILING],
+        "failing": [t for t in tests if t.outcome in UNEXPECTED],
         "omitted": omitted_text(tests),
         "sources": [f.path for f in results.files],
         "problems": results.problems,
-        "elapsed": (state.finished - state.created) if state.finished and state.created else None,
+        "elapsed": state.elapsed(now or time.time()) if state.finished else None,
         "generated": time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(now)),
         "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(state.created))
         if state.created
@@ -85,6 +90,4 @@ def render_report(results: Results, now: float | None = None, origin: str = "") 
         "budget_mb": TEXT_BUDGET // 2**20,
         "origin": origin,
     }
-    env = standalone_environment()
-    env.globals["FAILING"] = FAILING
-    return env.get_template("report.html").render(**context)
+    return standalone_environment().get_template("report.html").render(**context)

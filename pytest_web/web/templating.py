@@ -10,8 +10,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from pytest_web.core.outcomes import COUNTED
-from pytest_web.core.tree import test_label
+from pytest_web.core.outcomes import COUNTED, FILTERS, has_result, outcome_class, status_class
+from pytest_web.core.tree import in_file, test_label
+from pytest_web.web.run_view import shown_command
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -41,10 +42,10 @@ def when(timestamp: float | None) -> str:
 
 def what(run: dict[str, Any]) -> str:
     """What a run ran, in a few words: "all tests", "-k expr", "3 tests", or its files."""
-    if run.get("kind") == "results":
-        files = list(run.get("command", [])[2:])
-        return "results: " + ", ".join(files) if files else "result files"
     selection = run.get("selection") or {}
+    if run.get("kind") == "results":
+        files = [str(f) for f in selection.get("files") or ()]
+        return "results: " + ", ".join(files) if files else "result files"
     nodeids = selection.get("nodeids") or []
     if not nodeids:
         words = ["all tests"]
@@ -58,8 +59,18 @@ def what(run: dict[str, Any]) -> str:
 
 def configure(env: Environment) -> Environment:
     """Add the shared filters and names to `env`."""
-    env.filters.update(duration=format_duration, when=when, what=what)
-    env.globals.update(label=test_label, COUNTED=COUNTED)
+    env.filters.update(
+        duration=format_duration,
+        when=when,
+        what=what,
+        command=shown_command,
+        in_file=in_file,
+        status_class=status_class,
+        outcome_class=outcome_class,
+    )
+    env.globals.update(
+        label=test_label, has_result=has_result, COUNTED=COUNTED, SHOW_CHOICES=("all", *FILTERS)
+    )
     return env
 
 

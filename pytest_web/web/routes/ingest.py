@@ -1,44 +1,36 @@
-"""The plugin's ingest route: JSON batches of events for the active run, with its secret."""
+"""The plugin's ingest route: JSON batches of events for the active run, with its secret.
+
+Every event passes the door (`core.clean.event`) before it is folded: what a POST carries can
+change the run only in the ways a well-formed event can.
+"""
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from flask import Blueprint, abort, request
 
-from pytest_web.core.hub import PLUGIN_EVENTS, Run
+from pytest_web.core import clean
+from pytest_web.core.events import SECRET_HEADER, Event
+from pytest_web.core.hub import Run
 from pytest_web.web.services import services
 
 bp = Blueprint("ingest", __name__, url_prefix="/internal")
 
-SECRET_HEADER = "X-Pytest-Web-Secret"
 MAX_BATCH = 5000
 MAX_BYTES = 8 * 1024 * 1024
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
 
-def without_lone_surrogates(value: Any) -> Any:
-    """JSON may carry lone surrogates (`"\\ud800"`), which cannot be encoded to a page: replace."""
-    if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    if isinstance(value, list):
-        return [without_lone_surrogates(v) for v in value]
-    if isinstance(value, dict):
-        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
-    return value
-
-
-def _events(data: object) -> list[dict]:
-    events = data if isinstance(data, list) else [data]
-    if len(events) > MAX_BATCH or not all(isinstance(e, dict) for e in events):
+def _raw_events(data: Any) -> list[Any]:
+    raw = data if isinstance(data, list) else [data]
+    if len(raw) > MAX_BATCH or not all(isinstance(e, dict) for e in raw):
         abort(400, "expected a JSON object or a list of at most 5000 objects")
-    return events
+    return raw
 
 
-def _run_of(events: list[dict]) -> Run:
-    run_ids = {e.get("run") for e in events}
+def _run_of(raw: list[Any]) -> Run:
+    run_ids = {e.get("run") for e in raw}
     if len(run_ids) != 1:
         abort(400, "a batch carries events of exactly one run")
     run_id = run_ids.pop()
@@ -50,7 +42,7 @@ def _run_of(events: list[dict]) -> Run:
 
 
 @bp.post("/event")
-def event():
+def event() -> tuple[dict[str, int], int]:
     if request.mimetype != "application/json":
         abort(415, "events are JSON (Content-Type: application/json)")
     request.max_content_length = MAX_BYTES  # also caps chunked bodies
@@ -59,10 +51,8 @@ def event():
         data = json.loads(body)
     except (ValueError, RecursionError):
         abort(400, "the body is not valid JSON")
-    if _SURROGATE_ESCAPE.search(body):
-        data = without_lone_surrogates(data)
-    events = _events(data)
-    run = _run_of(events)
-    accepted = [e for e in events if e.get("type") in PLUGIN_EVENTS]
+    raw = _raw_events(data)
+    run = _run_of(raw)
+    accepted: list[Event] = [e for e in map(clean.event, raw) if e is not None]
     services().hub.publish(run, accepted)
     return {"accepted": len(accepted)}, 202

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from pytest_web.core.fold import TestResult
-from pytest_web.core.tree import Group
+from pytest_web.core.outcomes import FAILED
 from pytest_web.pytest_run.selection import SelectionError, parse_selection
 from pytest_web.web import actions
 from pytest_web.web.actions import latest_kept
 from pytest_web.web.htmx import is_htmx
 from pytest_web.web.page import page_context, render_page_or
-from pytest_web.web.render import GROUP_ROWS, OPEN_ROWS
+from pytest_web.web.run_view import find_group, opens, page_of
 from pytest_web.web.services import services
 
 bp = Blueprint("pages", __name__)
@@ -58,47 +57,10 @@ def group_rows(run_id: str, group_id: str):
         abort(404, "no such group in this run")
     items, more = page_of(group, run.state.tests, context["visible"], offset)
     left = len(group.children) - more if more else 0
-    opened = bool(query) or sum(count for _, _, count in items) <= OPEN_ROWS
+    opened = opens(query, items)
     return render_template(
         "_group.html", items=items, more=more, left=left, group=group, opened=opened, **context
     )
-
-
-def find_group(roots: list[Group], group_id: str) -> Group | None:
-    todo = list(roots)
-    while todo:
-        group = todo.pop()
-        if group.id == group_id:
-            return group
-        todo.extend(c for c in group.children if not isinstance(c, str))
-    return None
-
-
-def page_of(
-    group: Group, tests: dict[str, TestResult], visible: set[str] | None, offset: int
-) -> tuple[list, int]:
-    """(kind, child, tests) from `offset` for at most GROUP_ROWS rows: rows, whole groups that fit,
-    lazy groups that do not (a folder's files are always lazy, counted as 5 rows each); and the
-    offset where the next page starts (0 when none)."""
-    items: list[tuple[str, object, int]] = []
-    budget = GROUP_ROWS
-    for index in range(offset, len(group.children)):
-        if budget <= 0:
-            return items, index
-        child = group.children[index]
-        if isinstance(child, str):
-            if visible is None or child in visible:
-                items.append(("row", tests[child], 1))
-                budget -= 1
-            continue
-        count = len(child.nodeids) if visible is None else sum(n in visible for n in child.nodeids)
-        if count and group.kind == "folder":  # its files, closed: at most 200 per page
-            items.append(("lazy", child, count))
-            budget -= 5
-        elif count:
-            items.append(("group" if count <= budget else "lazy", child, count))
-            budget -= count if count <= budget else 1
-    return items, 0
 
 
 def _form_selection() -> dict:
@@ -116,9 +78,7 @@ def _form_selection() -> dict:
         shown = form.get("from_run")
         source = actions.find_run(shown) if shown else services().hub.current or latest_kept()
         failed = (
-            [t.nodeid for t in source.state.tests.values() if t.outcome in ("failed", "error")]
-            if source
-            else []
+            [t.nodeid for t in source.state.tests.values() if t.outcome in FAILED] if source else []
         )
         if not failed:
             abort(400, "that run has no failed tests to rerun")

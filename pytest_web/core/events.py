@@ -1,0 +1,138 @@
+"""The events: what the plugin sends, what the readers of result files make, and what the
+server adds. A run is the fold of its events (`fold.RunState.apply`), whatever their source.
+
+Events from outside (the plugin's POSTs, result files, the plugin's record read back after a
+crash) pass through `clean.event` first, which rebuilds them with exactly these fields and types.
+The plugin (standard library only, `plugin/pytest_web_plugin.py`) keeps its own copy of the names
+below; `tests/test_events.py` checks the copies against this module.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+Location = list[str | int | None]
+"""pytest's `[file, 0-based line or None, domain]` (the domain may be missing)."""
+
+
+class _PhaseRequired(TypedDict):
+    when: str
+    """"setup", "call", "teardown", "collect" (a module-level skip) or "???" (a crashed worker)."""
+    outcome: str
+    """"passed", "failed" or "skipped" (pytest's report outcome), or "rerun" (rerunfailures)."""
+    duration: float
+
+
+class Phase(_PhaseRequired, total=False):
+    """One of a test's reports."""
+
+    longrepr: str
+    wasxfail: str
+    """Present on xfail/xpass reports (the reason, possibly empty)."""
+    sections: list[list[str]]
+    """Captured output: `[title, text]` pairs."""
+
+
+class _Numbered(TypedDict, total=False):
+    i: int
+    """The event's number in its pytest session: repeats and replays are dropped by it."""
+    run: str
+    """The run id the server gave (live runs only)."""
+
+
+class RunCreated(TypedDict, total=False):
+    type: Literal["run_created"]
+    kind: str
+    """"live", "results" or "collection"."""
+    selection: dict[str, object]
+    command: list[str]
+    time: float | None
+
+
+class SessionStart(_Numbered, total=False):
+    type: Literal["session_start"]
+    pytest_version: str
+    rootdir: str
+    time: float | None
+
+
+class Collection(_Numbered, total=False):
+    type: Literal["collection"]
+    nodeids: list[str]
+    locations: list[Location]
+    """Given by a discovery: each test's place, in the order of `nodeids`."""
+
+
+class CollectError(_Numbered, total=False):
+    type: Literal["collect_error"]
+    nodeid: str
+    longrepr: str
+
+
+class TestStart(_Numbered, total=False):
+    type: Literal["test_start"]
+    nodeid: str
+    location: Location
+
+
+class TestEnd(_Numbered, total=False):
+    type: Literal["test_end"]
+    nodeid: str
+    location: Location
+    worker: str | None
+    phases: list[Phase]
+    source: str
+    """The result file it was read from: each such end is an attempt of its own."""
+    time: float | None
+
+
+class SessionEnd(_Numbered, total=False):
+    type: Literal["session_end"]
+    exitstatus: int | None
+    time: float | None
+
+
+class Output(TypedDict, total=False):
+    type: Literal["output"]
+    text: str
+
+
+class RunExit(TypedDict, total=False):
+    type: Literal["run_exit"]
+    returncode: int | None
+    cancelled: bool
+    interrupted: bool
+    """The server stopped mid-run (written when it starts again)."""
+    collected: bool
+    """A discovery's end: its tests were found, never meant to run."""
+    time: float | None
+
+
+Event = (
+    RunCreated
+    | SessionStart
+    | Collection
+    | CollectError
+    | TestStart
+    | TestEnd
+    | SessionEnd
+    | Output
+    | RunExit
+)
+
+PLUGIN_EVENTS = frozenset(
+    {"session_start", "collection", "collect_error", "test_start", "test_end", "session_end"}
+)
+"""The event types the plugin sends; the others (run_created, output, run_exit) are the
+server's own."""
+
+SECRET_HEADER = "X-Pytest-Web-Secret"
+"""The header carrying a live run's secret on the plugin's POSTs."""
+
+ENV_URL = "PYTEST_WEB_URL"
+ENV_RUN = "PYTEST_WEB_RUN"
+ENV_SECRET = "PYTEST_WEB_SECRET"
+ENV_RECORD = "PYTEST_WEB_RECORD"
+ENV_COLLECT = "PYTEST_WEB_COLLECT"
+"""The plugin's environment: where to POST, the run and its secret, the record file, and the
+file a discovery's tests are written to."""
