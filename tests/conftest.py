@@ -18,6 +18,25 @@ from pytest_web.web import create_app, read_only
 from pytest_web.web.services import services
 from support import DEMO, JUNIT, TOKEN, Server, app_config, launch_server, stop_server
 
+SLOW_FIXTURES = {"make_server", "demo_server", "browser", "page"}
+"""Fixtures that start a server or Chromium: a test that uses one (even through another
+fixture) must be marked `slow`, and `browser` for Chromium, or the quick loop slows down."""
+BROWSER_FIXTURES = {"browser", "page"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse to run a test whose marks hide what it starts (see SLOW_FIXTURES)."""
+    unmarked = []
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        marks = {mark.name for mark in item.iter_markers()}
+        missing = {"slow"} if used & SLOW_FIXTURES else set()
+        missing |= {"browser"} if used & BROWSER_FIXTURES else set()
+        if missing - marks:
+            unmarked.append(f"{item.nodeid}: mark it {' and '.join(sorted(missing - marks))}")
+    if unmarked:
+        raise pytest.UsageError("tests that start a server or Chromium:\n" + "\n".join(unmarked))
+
 
 def close_history(app: Flask) -> None:
     """Write what waits and close the SQLite file (its writer thread sleeps on, harmlessly)."""
