@@ -60,6 +60,14 @@ _PARSERS: weakref.WeakSet[Any] = weakref.WeakSet()
 """Parsers that already have our options: the module may be registered under two names."""
 
 
+def _say(message: str) -> None:
+    """Write to the real stderr (past pytest's capture), if there is one."""
+    stream = sys.__stderr__
+    if stream is not None:
+        stream.write(message)
+        stream.flush()
+
+
 def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
@@ -131,6 +139,8 @@ class Sender:
             batch: list[str] = []
             size = 0
             for item in items:
+                if item is None:
+                    continue
                 batch.append(item)
                 size += len(item)
                 if len(batch) >= BATCH_MAX or size >= BATCH_BYTES:
@@ -166,10 +176,7 @@ class Sender:
         self.warned = True
         capman = config.pluginmanager.get_plugin("capturemanager")
         with capman.global_and_fixture_disabled() if capman else contextlib.nullcontext():
-            sys.__stderr__.write(
-                f"\npytest-web: {self.error}; the test run goes on without live results\n"
-            )
-            sys.__stderr__.flush()
+            _say(f"\npytest-web: {self.error}; the test run goes on without live results\n")
 
 
 class Recorder:
@@ -385,7 +392,7 @@ class Collector:
         try:
             _write_collection(session.config, session, self.path)
         except Exception as error:
-            sys.__stderr__.write(f"pytest-web: cannot write {self.path}: {error}\n")
+            _say(f"pytest-web: cannot write {self.path}: {error}\n")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -415,7 +422,7 @@ def _recorder(config: pytest.Config) -> Recorder | None:
         try:
             return Recorder(record_path)
         except OSError as error:
-            sys.__stderr__.write(f"pytest-web: cannot record to {record_path}: {error}\n")
+            _say(f"pytest-web: cannot record to {record_path}: {error}\n")
     return None
 
 
@@ -430,7 +437,7 @@ def pytest_configure(config: pytest.Config) -> None:
     recorder = _recorder(config)
     sender = Sender(url, secret) if url and run and secret else None
     if sender is not None or recorder is not None:
-        reporter = Reporter(config, sender, recorder, run if sender else "")
+        reporter = Reporter(config, sender, recorder, run if sender and run else "")
         config.pluginmanager.register(reporter, _REPORTER_NAME)
 
 

@@ -35,9 +35,15 @@ def test_cancel_in_every_phase_stops_every_process(
     (tmp_path / f"test_{phase}.py").write_text(SLEEPY[phase])
     server = make_server(tmp_path)
     run_id = server.start_run(workers=workers)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while len(processes_in(tmp_path)) < 1 + workers and time.monotonic() < deadline:
         time.sleep(0.1)
+    if phase != "collection":  # wait for the test to start: xdist workers collect slowly
+        while time.monotonic() < deadline:  # on a loaded machine
+            tests = server.api("GET", f"/api/runs/{run_id}").json()["tests"]
+            if tests and tests[0]["outcome"] == "running":
+                break
+            time.sleep(0.1)
     time.sleep(1.5)  # well inside the phase
     assert server.api("POST", f"/api/runs/{run_id}/cancel").status_code == 202
     run = server.wait_run(run_id, timeout=30)

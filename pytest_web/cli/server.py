@@ -6,6 +6,8 @@ import os
 import signal
 import socket
 import sys
+from types import FrameType
+from typing import Any
 
 import click
 from flask import Flask
@@ -15,11 +17,11 @@ from pytest_web.web import create_app
 from pytest_web.web.services import services
 
 
-class PytestWebServer(BaseApplication):
+class PytestWebServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no types
     """gunicorn, configured in code: `-k gevent -w 1` (`worker.Worker`), short graceful timeout,
     no control socket."""
 
-    def __init__(self, options: dict) -> None:
+    def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         super().__init__()
 
@@ -32,7 +34,7 @@ class PytestWebServer(BaseApplication):
         return create_app()
 
 
-def _stop_cleanly_on_sigterm(worker) -> None:
+def _stop_cleanly_on_sigterm(worker: Any) -> None:
     """Chain our shutdown before gunicorn's SIGTERM handler: stop pytest, end the streams.
 
     Without it, open event streams hold the worker until the arbiter kills it, and a running
@@ -41,7 +43,7 @@ def _stop_cleanly_on_sigterm(worker) -> None:
     previous = signal.getsignal(signal.SIGTERM)
     app = worker.wsgi
 
-    def on_sigterm(signum, frame):
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
         shared = services(app)
         shared.runner.shutdown()
         shared.hub.close()

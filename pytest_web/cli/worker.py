@@ -35,7 +35,7 @@ def entry_points_read_once() -> Iterator[None]:
         metadata.entry_points = original
 
 
-class Worker(GeventWorker):
+class Worker(GeventWorker):  # type: ignore[misc]  # gunicorn has no types
     """`-k gevent`, with the monkey-patching done on one entry point scan."""
 
     def patch(self) -> None:

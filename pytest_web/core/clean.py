@@ -12,9 +12,20 @@ from __future__ import annotations
 import math
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
-from pytest_web.core.events import Event, Location, Phase
+from pytest_web.core.events import (
+    CollectError,
+    Collection,
+    Location,
+    Phase,
+    PluginEvent,
+    SessionEnd,
+    SessionStart,
+    TestEnd,
+    TestStart,
+)
 
 TEXT_CAP = 1024 * 1024
 """Characters kept per traceback, captured section or message; the rest is cut with a note.
@@ -159,7 +170,7 @@ def nodeids(value: Any) -> list[str]:
     return [text(n) for n in value[:MAX_NODEIDS] if isinstance(n, str)]
 
 
-def event(raw: Any) -> Event | None:
+def event(raw: Any) -> PluginEvent | None:
     """A plugin event (or one read from a recording) rebuilt field by field; None when it is
     not one, or names no test where it must."""
     if not isinstance(raw, dict):
@@ -179,7 +190,7 @@ def event(raw: Any) -> Event | None:
     return found
 
 
-def _session_start(raw: dict[str, Any]) -> Event:
+def _session_start(raw: dict[str, Any]) -> SessionStart:
     return {
         "type": "session_start",
         "pytest_version": text(raw.get("pytest_version")),
@@ -188,11 +199,11 @@ def _session_start(raw: dict[str, Any]) -> Event:
     }
 
 
-def _collection(raw: dict[str, Any]) -> Event:
+def _collection(raw: dict[str, Any]) -> Collection:
     return {"type": "collection", "nodeids": nodeids(raw.get("nodeids"))}
 
 
-def _collect_error(raw: dict[str, Any]) -> Event:
+def _collect_error(raw: dict[str, Any]) -> CollectError:
     return {
         "type": "collect_error",
         "nodeid": text(raw.get("nodeid")),
@@ -200,23 +211,23 @@ def _collect_error(raw: dict[str, Any]) -> Event:
     }
 
 
-def _test_start(raw: dict[str, Any]) -> Event | None:
+def _test_start(raw: dict[str, Any]) -> TestStart | None:
     nodeid = raw.get("nodeid")
     if not isinstance(nodeid, str):
         return None
-    found: Event = {"type": "test_start", "nodeid": text(nodeid)}
+    found: TestStart = {"type": "test_start", "nodeid": text(nodeid)}
     where = location(raw.get("location"))
     if where is not None:
         found["location"] = where
     return found
 
 
-def _test_end(raw: dict[str, Any]) -> Event | None:
+def _test_end(raw: dict[str, Any]) -> TestEnd | None:
     nodeid = raw.get("nodeid")
     if not isinstance(nodeid, str):
         return None
     worker = raw.get("worker")
-    found: Event = {
+    found: TestEnd = {
         "type": "test_end",
         "nodeid": text(nodeid),
         "phases": phases(raw.get("phases")),
@@ -232,7 +243,7 @@ def _test_end(raw: dict[str, Any]) -> Event | None:
     return found
 
 
-def _session_end(raw: dict[str, Any]) -> Event:
+def _session_end(raw: dict[str, Any]) -> SessionEnd:
     return {
         "type": "session_end",
         "exitstatus": integer(raw.get("exitstatus")),
@@ -240,7 +251,7 @@ def _session_end(raw: dict[str, Any]) -> Event:
     }
 
 
-_BUILDERS = {
+_BUILDERS: dict[str, Callable[[dict[str, Any]], PluginEvent | None]] = {
     "session_start": _session_start,
     "collection": _collection,
     "collect_error": _collect_error,

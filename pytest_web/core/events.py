@@ -120,6 +120,9 @@ Event = (
     | RunExit
 )
 
+PluginEvent = SessionStart | Collection | CollectError | TestStart | TestEnd | SessionEnd
+"""What the plugin sends (and a recording holds)."""
+
 PLUGIN_EVENTS = frozenset(
     {"session_start", "collection", "collect_error", "test_start", "test_end", "session_end"}
 )

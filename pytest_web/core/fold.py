@@ -11,9 +11,24 @@ kept, the last one stands for the test, and a test that both failed and passed i
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
+from pytest_web.core.events import (
+    CollectError,
+    Collection,
+    Event,
+    Location,
+    Output,
+    Phase,
+    RunCreated,
+    RunExit,
+    SessionEnd,
+    SessionStart,
+    TestEnd,
+    TestStart,
+)
 from pytest_web.core.outcomes import (
     COUNTED,
     FLAKY_FAILURES,
@@ -44,7 +59,7 @@ class Attempt:
     source: str
     outcome: str
     duration: float
-    phases: list[dict[str, Any]]
+    phases: list[Phase]
     worker: str | None = None
 
     @property
@@ -63,7 +78,7 @@ class TestResult:
     line: int | None = None
     duration: float = 0.0
     worker: str | None = None
-    phases: list[dict[str, Any]] = field(default_factory=list)
+    phases: list[Phase] = field(default_factory=list)
     source: str = ""
     """The result file of the attempt shown (empty for live runs)."""
     attempts: list[Attempt] = field(default_factory=list)
@@ -99,6 +114,7 @@ class RunState:
     created: float | None = None
     finished: float | None = None
     selection: dict[str, Any] = field(default_factory=dict)
+    """What was asked for: node ids, -k, -m and workers (live runs); the files (result files)."""
     command: list[str] = field(default_factory=list)
     pytest_version: str = ""
     rootdir: str = ""
@@ -139,22 +155,23 @@ class RunState:
     def summary(self) -> dict[str, int]:
         return {name: self.counts.get(name, 0) for name in COUNTED}
 
-    def apply(self, event: dict[str, Any]) -> set[str]:
+    def apply(self, event: Event) -> set[str]:
         """Fold one event in; return the node ids whose rows changed.
 
         Plugin events carry `i`, their number in the session: a repeat or an older one is
         dropped, so duplicated or replayed events never count twice.
         """
         self.seq += 1
-        number = event.get("i")
+        number = cast(dict[str, Any], event).get("i")
         if isinstance(number, int) and not isinstance(number, bool):
             if number <= self.last_plugin_event:
                 return set()
             self.last_plugin_event = number
-        handler = getattr(self, "_on_" + str(event.get("type")), None)
-        if handler is None or (self.status != "running" and event.get("type") != "run_exit"):
+        kind = event.get("type")
+        handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
+        if handler is None or (self.status != "running" and kind != "run_exit"):
             return set()
-        return handler(event) or set()
+        return handler(self, event) or set()
 
     def _test(self, nodeid: str) -> TestResult:
         test = self.tests.get(nodeid)
@@ -164,27 +181,26 @@ class RunState:
             self.structure += 1
         return test
 
-    def _on_run_created(self, event: dict[str, Any]) -> None:
-        self.kind = str(event.get("kind") or self.kind)
+    def _on_run_created(self, event: RunCreated) -> None:
+        self.kind = event.get("kind") or self.kind
         self.created = event.get("time")
         self.selection = dict(event.get("selection") or {})
         self.command = list(event.get("command") or [])
 
-    def _on_session_start(self, event: dict[str, Any]) -> None:
-        self.pytest_version = str(event.get("pytest_version", ""))
-        self.rootdir = str(event.get("rootdir", ""))
+    def _on_session_start(self, event: SessionStart) -> None:
+        self.pytest_version = event.get("pytest_version", "")
+        self.rootdir = event.get("rootdir", "")
 
-    def _on_collection(self, event: dict[str, Any]) -> set[str]:
-        nodeids = dict.fromkeys(str(n) for n in event.get("nodeids") or ())  # each once
+    def _on_collection(self, event: Collection) -> set[str]:
+        nodeids = dict.fromkeys(event.get("nodeids") or ())  # each once
         known = self.tests
         self.tests = {}
         for nodeid in nodeids:
-            self.tests[nodeid] = known.pop(nodeid, None) or TestResult(
-                nodeid, 0, file=file_of(nodeid)
-            )
+            found = known.pop(nodeid, None)
+            self.tests[nodeid] = found or TestResult(nodeid, 0, file=file_of(nodeid))
         self.tests.update(known)
         locations = event.get("locations")
-        if isinstance(locations, list):  # a discovery knows every test's place before it runs
+        if locations:  # a discovery knows every test's place before it runs
             for test, location in zip(self.tests.values(), locations, strict=False):
                 self._locate(test, location)
         for index, test in enumerate(self.tests.values()):
@@ -192,39 +208,36 @@ class RunState:
         self.structure += 1
         return set(self.tests)
 
-    def _on_collect_error(self, event: dict[str, Any]) -> None:
-        nodeid = str(event.get("nodeid", ""))
+    def _on_collect_error(self, event: CollectError) -> None:
+        nodeid = event.get("nodeid", "")
         if any(e["nodeid"] == nodeid for e in self.collect_errors):
             return
-        self.collect_errors.append({"nodeid": nodeid, "message": str(event.get("longrepr", ""))})
+        self.collect_errors.append({"nodeid": nodeid, "message": event.get("longrepr", "")})
         self.counts["error"] += 1
         self.structure += 1
 
-    def _locate(self, test: TestResult, location: Any) -> None:
-        if isinstance(location, (list, tuple)) and len(location) >= 2:
+    def _locate(self, test: TestResult, location: Location | None) -> None:
+        if location and len(location) >= 2:
             test.file = str(location[0])
             line = location[1]
             test.line = line + 1 if isinstance(line, int) and not isinstance(line, bool) else None
 
-    def _on_test_start(self, event: dict[str, Any]) -> set[str]:
-        test = self._test(str(event.get("nodeid", "")))
+    def _on_test_start(self, event: TestStart) -> set[str]:
+        test = self._test(event.get("nodeid", ""))
         self._locate(test, event.get("location"))
         if test.outcome == "queued":
             test.outcome = "running"
         return {test.nodeid}
 
-    def _on_test_end(self, event: dict[str, Any]) -> set[str]:
+    def _on_test_end(self, event: TestEnd) -> set[str]:
         """The hot path of a 100,000-test file: each step is skipped when it has nothing to do."""
-        get = event.get
-        nodeid = get("nodeid", "")
-        test = self._test(nodeid if nodeid.__class__ is str else str(nodeid))
+        test = self._test(event.get("nodeid", ""))
         if "location" in event:
             self._locate(test, event["location"])
         before = test.categories if test.phases else []
-        phases = get("phases") or []
+        phases = event.get("phases") or []
         test.phases = phases
-        worker = get("worker")
-        test.worker = worker if isinstance(worker, str) else None
+        test.worker = event.get("worker")
         if len(phases) == 1:
             phase = phases[0]
             test.duration = phase["duration"]
@@ -234,7 +247,7 @@ class RunState:
             after = categories(phases)
         test.outcome = worst(after) or "notrun"
         if "source" in event:
-            source = str(get("source") or "")
+            source = event["source"]
             test.source = source
             attempts = test.attempts
             attempts.append(Attempt(source, test.outcome, test.duration, phases, test.worker))
@@ -257,7 +270,7 @@ class RunState:
                     counts.pop(name, None)  # no zero entries
         return {test.nodeid}
 
-    def _on_session_end(self, event: dict[str, Any]) -> None:
+    def _on_session_end(self, event: SessionEnd) -> None:
         self.session_ended = True
         status = event.get("exitstatus")
         self.exitstatus = status if isinstance(status, int) else None
@@ -283,14 +296,14 @@ class RunState:
             self.output_size -= cut
             parts[:] = [text[cut:]]
 
-    def _on_output(self, event: dict[str, Any]) -> None:
-        text = str(event.get("text", ""))
+    def _on_output(self, event: Output) -> None:
+        text = event.get("text", "")
         self.output_parts.append(text)
         self.output_size += len(text)
         if self.output_size > 2 * OUTPUT_CAP:  # keep memory bounded
             self._compact_output()
 
-    def _on_run_exit(self, event: dict[str, Any]) -> set[str]:
+    def _on_run_exit(self, event: RunExit) -> set[str]:
         if self.status != "running":
             return set()
         self.finished = event.get("time")
@@ -314,12 +327,13 @@ class RunState:
                 message = f"pytest exited (code {self.returncode}) while this test was running"
                 self._on_test_end(
                     {
+                        "type": "test_end",
                         "nodeid": test.nodeid,
                         "phases": [
                             {
                                 "when": "call",
                                 "outcome": "failed",
-                                "duration": 0,
+                                "duration": 0.0,
                                 "longrepr": message,
                             }
                         ],
@@ -348,6 +362,20 @@ class RunState:
             data["tests"] = [_test_json(t) for t in self.tests.values()]
             data["errors"] = list(self.collect_errors)
         return data
+
+
+_HANDLERS: dict[str, Callable[[RunState, Any], set[str] | None]] = {
+    "run_created": RunState._on_run_created,
+    "session_start": RunState._on_session_start,
+    "collection": RunState._on_collection,
+    "collect_error": RunState._on_collect_error,
+    "test_start": RunState._on_test_start,
+    "test_end": RunState._on_test_end,
+    "session_end": RunState._on_session_end,
+    "output": RunState._on_output,
+    "run_exit": RunState._on_run_exit,
+}
+"""Each event type's step of the fold."""
 
 
 def _test_json(test: TestResult) -> dict[str, Any]:

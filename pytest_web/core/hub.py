@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_web.core.events import Event
 from pytest_web.core.fold import RunState
 
-Sink = Callable[[RunState, list[dict[str, Any]]], None]
+Sink = Callable[[RunState, list[Event]], None]
 
 KEEP_RUNS = 2
 """Runs held in memory (the current one among them); older ones are read back from history."""
@@ -91,12 +92,12 @@ class Hub:
         )
         return run
 
-    def add_results(self, events: Callable[[RunState], Iterable[dict[str, Any]]]) -> Run:
+    def add_results(self, events: Callable[[RunState], Iterable[Event]]) -> Run:
         """A run of opened result files, folded from `events(state)` (each event applied before
         the next is made) and handed to the sink in slices; kept, but not the current run."""
         run_id = "results-" + time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
         run = Run(RunState(run_id))
-        batch: list[dict[str, Any]] = []
+        batch: list[Event] = []
         for event in events(run.state):
             run.state.apply(event)
             batch.append(event)
@@ -113,11 +114,11 @@ class Hub:
         self.keep_run(run)
         self.current = run
 
-    def publish(self, run: Run, events: list[dict[str, Any]]) -> None:
+    def publish(self, run: Run, events: list[Event]) -> None:
         """Fold events into their run and wake the streams."""
         for event in events:
             touched = run.state.apply(event)
-            text = str(event.get("text", "")) if event.get("type") == "output" else ""
+            text = event.get("text", "") if event["type"] == "output" else ""
             run.changes.append(Change(run.state.seq, tuple(touched), run.state.structure, text))
         if self.sink is not None:
             self.sink(run.state, events)

@@ -92,7 +92,9 @@ def build_tree(nodeids: Iterable[str]) -> Tree:
     parents: dict[str, list[Group]] = {}
     chains: dict[str, list[Group]] = {}
 
-    def group(key: tuple[str, ...], label: str, kind: str, siblings: list) -> Group:
+    def group(
+        key: tuple[str, ...], label: str, kind: str, siblings: list[Group] | list[Group | str]
+    ) -> Group:
         found = index.get(key)
         if found is None:
             nodeid_prefix = "::".join(key).removesuffix("[")

@@ -105,7 +105,8 @@ def changes(history: History, run_id: str) -> Changes | None:
     """What changed in a finished live run; None for unknown, running or result-file runs."""
     key = ("changes", run_id)
     if key in history.answers:
-        return history.answers[key]
+        known: Changes = history.answers[key]
+        return known
     with history.lock:
         row = history.db.execute(
             "SELECT n, status, kind FROM runs WHERE id = ?", (run_id,)

@@ -15,7 +15,9 @@ import sqlite3
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import cast
+
+from pytest_web.core.events import Event
 
 DB_NAME = "history.sqlite3"
 SCHEMA_VERSION = 1
@@ -87,17 +89,20 @@ def connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def pack(events: list[dict[str, Any]]) -> bytes:
+def pack(events: list[Event]) -> bytes:
     """A batch of events as stored: zlib (fast level) of a JSON list."""
     return zlib.compress(json.dumps(events, separators=(",", ":")).encode(), 1)
 
 
-def unpack(blob: bytes) -> list[dict[str, Any]]:
+def unpack(blob: bytes) -> list[Event]:
+    """A stored batch. Its events passed the door before they were kept: they are trusted."""
     events = json.loads(zlib.decompress(blob))
-    return [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
+    if not isinstance(events, list):
+        return []
+    return [cast(Event, e) for e in events if isinstance(e, dict)]
 
 
-def load_events(db: sqlite3.Connection, run_n: int) -> Iterator[dict[str, Any]]:
+def load_events(db: sqlite3.Connection, run_n: int) -> Iterator[Event]:
     """A kept run's events, in the order they were folded."""
     rows = db.execute("SELECT events FROM batches WHERE run_n = ? ORDER BY k", (run_n,))
     for (blob,) in rows.fetchall():

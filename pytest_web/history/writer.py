@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pytest_web.core.events import Event, RunExit
 from pytest_web.core.fold import RunState
 from pytest_web.core.outcomes import has_result
 from pytest_web.history.store import (
@@ -39,7 +40,7 @@ class History:
         self.keep = keep
         self.db = connect(path)
         self.lock = threading.RLock()
-        self.pending: dict[str, list[dict[str, Any]]] = {}
+        self.pending: dict[str, list[Event]] = {}
         self.waiting = 0
         """How many events `pending` holds."""
         self.batch_numbers: dict[str, tuple[int, int]] = {}
@@ -57,7 +58,7 @@ class History:
 
     # --- writing ---------------------------------------------------------------------------
 
-    def record(self, state: RunState, events: list[dict[str, Any]]) -> None:
+    def record(self, state: RunState, events: list[Event]) -> None:
         """Keep `events`, just folded into `state`; a run's end is written before returning.
 
         A failing disk never fails the run: the error is kept in `problem` and shown.
@@ -193,8 +194,12 @@ class History:
                     "SELECT COALESCE(MAX(k), -1) FROM batches WHERE run_n = ?", (run_n,)
                 ).fetchone()[0]
                 self.batch_numbers[run_id] = (run_n, last + 1)
-                end = {"type": "run_exit", "returncode": None, "interrupted": True}
-                end["time"] = time.time()
+                end: RunExit = {
+                    "type": "run_exit",
+                    "returncode": None,
+                    "interrupted": True,
+                    "time": time.time(),
+                }
                 state.apply(end)
                 self.record(state, [end])
         return [run_id for _, run_id, _ in rows]

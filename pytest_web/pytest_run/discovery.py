@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_web.core import clean
+from pytest_web.core.events import Event
 from pytest_web.pytest_run.process import child_env, pytest_command
 from pytest_web.pytest_run.selection import expression_args
 
@@ -41,7 +42,7 @@ class Collection:
     def as_json(self) -> dict[str, Any]:
         return {"tests": self.tests, "errors": self.errors}
 
-    def events(self) -> Iterator[dict[str, Any]]:
+    def events(self) -> Iterator[Event]:
         """The discovery as a run's events: its tests, where each is, the files that failed to
         collect, and an end that says the run only collected."""
         yield {"type": "run_created", "kind": "collection", "selection": {"k": self.k, "m": self.m}}

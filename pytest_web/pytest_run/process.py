@@ -72,7 +72,7 @@ def workers_args(python: str, workers: int) -> list[str]:
     return ["-n", "0"] if has_xdist(python) else []
 
 
-def spawn(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
+def spawn(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """Start pytest in a new session (its own process group), output merged into one pipe."""
     return subprocess.Popen(
         command,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_web.core.events import ENV_RECORD, ENV_RUN, ENV_SECRET, ENV_URL
+from pytest_web.core.events import ENV_RECORD, ENV_RUN, ENV_SECRET, ENV_URL, RunExit
 from pytest_web.core.hub import Hub, Run
 from pytest_web.pytest_run.process import child_env, pytest_command, spawn, workers_args
 from pytest_web.pytest_run.selection import Selection, expression_args, nodeid_args
@@ -110,7 +110,7 @@ class Runner:
         pump.join(PIPE_DRAIN)
         if not active.run.state.session_ended:  # a crash: recover what was never posted
             self.hub.publish(active.run, read_record(os.path.join(active.workdir, RECORD_NAME)))
-        event = {
+        event: RunExit = {
             "type": "run_exit",
             "returncode": returncode,
             "cancelled": active.cancelled,

@@ -99,7 +99,7 @@ def read_as(path: str, shown: str) -> ResultFile:
         raise ResultFileError(shown, error.reason) from None
     result.path = shown
     for event in result.events:
-        if "source" in event:
+        if event["type"] == "test_end" and "source" in event:
             event["source"] = shown
     return result
 
@@ -113,8 +113,8 @@ def read_uploads(uploads: Iterable[Any], artifacts: Iterable[tuple[str, Path]]) 
             path = os.path.join(folder, f"upload-{number}")
             upload.save(path)
             _read_into(results, path, display_name(upload.filename, number))
-        for name, path in artifacts:
-            _read_into(results, str(path), name)
+        for name, artifact in artifacts:
+            _read_into(results, str(artifact), name)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return results

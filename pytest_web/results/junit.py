@@ -21,6 +21,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.expatreader import DefusedExpatParser
 
 from pytest_web.core import clean
+from pytest_web.core.events import CollectError, Event, Phase, TestEnd
 from pytest_web.results.source import (
     CHUNK,
     MAX_XML_DEPTH,
@@ -85,8 +86,8 @@ class Handler:
         self.case_depth = 0
         self.children: list[Child] = []
         self.child: Child | None = None
-        self.tests: dict[str, list[dict[str, Any]]] = {}
-        self.collect_errors: list[dict[str, Any]] = []
+        self.tests: dict[str, list[TestEnd]] = {}
+        self.collect_errors: list[CollectError] = []
         self.times: list[float] = []
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
@@ -121,7 +122,7 @@ class Handler:
             self.child = None
 
 
-def read(stream: Any, result: ResultFile) -> Iterator[dict[str, Any]]:
+def read(stream: Any, result: ResultFile) -> Iterator[Event]:
     parser = guarded_parser()
     handler = Handler(result.path, parser)
     try:
@@ -183,13 +184,18 @@ def testcase(handler: Handler, case: dict[str, str], children: list[Child]) -> N
         nodeid = nodeid_of(classname or "", name, file)
     duration = clean.duration(case.get("time"))
     if not children and not file:  # the common case: a pass
-        phase = {"when": "call", "outcome": "passed", "duration": duration}
-        event = {"type": "test_end", "nodeid": nodeid, "phases": [phase], "source": handler.path}
+        phase: Phase = {"when": "call", "outcome": "passed", "duration": duration}
+        passed: TestEnd = {
+            "type": "test_end",
+            "nodeid": nodeid,
+            "phases": [phase],
+            "source": handler.path,
+        }
         known = handler.tests.get(nodeid)
         if known is None:
-            handler.tests[nodeid] = [event]
+            handler.tests[nodeid] = [passed]
         else:
-            known.append(event)
+            known.append(passed)
         return
     found = next((child for child in children if child.tag in RESULTS), None)
     kind = found.tag if found else "passed"
@@ -199,30 +205,46 @@ def testcase(handler: Handler, case: dict[str, str], children: list[Child]) -> N
     if kind == "error" and message == "collection failure":
         handler.collect_errors.append({"type": "collect_error", "nodeid": nodeid, "longrepr": body})
         return
-    phases: list[dict[str, Any]] = []
+    phases: list[Phase] = []
     if kind == "failure":
-        phases = [{"when": "call", "outcome": "failed", "longrepr": body}]
+        phases = [{"when": "call", "outcome": "failed", "duration": duration, "longrepr": body}]
     elif kind == "error" and message.startswith("failed on teardown"):
-        teardown = {"when": "teardown", "outcome": "failed", "longrepr": body}
+        teardown: Phase = {
+            "when": "teardown",
+            "outcome": "failed",
+            "duration": duration,
+            "longrepr": body,
+        }
         if attempts and all(p["when"] != "teardown" for p in attempts[-1]["phases"]):
-            attempts[-1]["phases"].append({**teardown, "duration": duration})
+            attempts[-1]["phases"].append(teardown)
             return  # the second testcase of a failed call plus a teardown error
         phases = [{"when": "call", "outcome": "passed", "duration": 0.0}, teardown]
     elif kind == "error":
-        phases = [{"when": "setup", "outcome": "failed", "longrepr": body}]
+        phases = [{"when": "setup", "outcome": "failed", "duration": duration, "longrepr": body}]
     elif kind == "skipped" and found and found.attrs.get("type") == "pytest.xfail":
-        phases = [{"when": "call", "outcome": "skipped", "longrepr": body, "wasxfail": message}]
+        phases = [
+            {
+                "when": "call",
+                "outcome": "skipped",
+                "duration": duration,
+                "longrepr": body,
+                "wasxfail": message,
+            }
+        ]
     elif kind == "skipped":
-        phases = [{"when": "setup", "outcome": "skipped", "longrepr": body}]
+        phases = [{"when": "setup", "outcome": "skipped", "duration": duration, "longrepr": body}]
     else:
-        phases = [{"when": "call", "outcome": "passed"}]
-    phases[-1]["duration"] = duration
+        phases = [{"when": "call", "outcome": "passed", "duration": duration}]
     sections = [[c.tag, c.text] for c in children if c.tag in ("system-out", "system-err")]
     sections = [s for s in sections if s[1].strip()]
     if sections:
         phases[-1]["sections"] = sections
-    event: dict[str, Any] = {"type": "test_end", "nodeid": nodeid, "phases": phases}
-    event["source"] = handler.path
+    event: TestEnd = {
+        "type": "test_end",
+        "nodeid": nodeid,
+        "phases": phases,
+        "source": handler.path,
+    }
     if file:
         line = clean.line_number(case.get("line"))
         event["location"] = [file, line]  # pytest writes its 0-based line

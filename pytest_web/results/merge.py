@@ -13,8 +13,8 @@ import gc
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
+from pytest_web.core.events import Event
 from pytest_web.core.fold import RunState
 from pytest_web.results.read import read_file
 from pytest_web.results.source import ResultFile, ResultFileError
@@ -85,7 +85,7 @@ def merge(files: list[ResultFile], run_id: str = RUN_ID) -> RunState:
     return state
 
 
-def merged_events(files: list[ResultFile], state: RunState) -> Iterator[dict[str, Any]]:
+def merged_events(files: list[ResultFile], state: RunState) -> Iterator[Event]:
     """The events that fold `files` into one run, each to be applied to `state` before the next
     is asked for (a file's collection adds its tests after those `state` already knows)."""
     times = [t for f in files for t in _times(f.events)]
@@ -100,15 +100,15 @@ def merged_events(files: list[ResultFile], state: RunState) -> Iterator[dict[str
     statuses: list[int] = []
     for result in files:
         for event in result.events:
-            kind = event.get("type")
-            if kind == "session_end":
+            if event["type"] == "session_end":
                 ended += 1
                 status = event.get("exitstatus")
                 statuses.append(status if isinstance(status, int) else inferred_status(result))
                 continue
-            if kind == "collection":
+            if event["type"] == "collection":
                 nodeids = dict.fromkeys([*state.tests, *event.get("nodeids", ())])
-                event = {**event, "nodeids": list(nodeids)}
+                yield {**event, "nodeids": list(nodeids)}
+                continue
             yield event
     if ended >= len(files):
         yield {"type": "session_end", "exitstatus": exit_status(statuses)}
@@ -117,16 +117,18 @@ def merged_events(files: list[ResultFile], state: RunState) -> Iterator[dict[str
 
 def inferred_status(result: ResultFile) -> int:
     """The exit status pytest would have had, for a file that does not say (JUnit)."""
-    ends = [e for e in result.events if e.get("type") == "test_end"]
-    if any(e.get("type") == "collect_error" for e in result.events):
+    if any(e["type"] == "collect_error" for e in result.events):
         return 1
-    for end in ends:
-        if any(phase.get("outcome") == "failed" for phase in end.get("phases", ())):
-            return 1
+    ends = 0
+    for event in result.events:
+        if event["type"] == "test_end":
+            ends += 1
+            if any(phase["outcome"] == "failed" for phase in event.get("phases", ())):
+                return 1
     return 0 if ends else 5
 
 
-def _times(events: list[dict[str, Any]]) -> Iterable[float]:
+def _times(events: list[Event]) -> Iterable[float]:
     for event in events:
         value = event.get("time")
         if isinstance(value, (int, float)) and value == value:

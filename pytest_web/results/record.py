@@ -32,9 +32,9 @@ def read(stream: Any, result: ResultFile) -> Iterator[Event]:
             if i <= last:
                 continue
             last = i
-        event.pop("run", None)  # type: ignore[misc]
-        if kind == "test_end":
-            event["source"] = result.path  # type: ignore[typeddict-unknown-key]
+        event.pop("run", None)
+        if event["type"] == "test_end":
+            event["source"] = result.path
         ended = ended or kind == "session_end"
         yield event
     if not ended:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pytest_web.core import clean
 from pytest_web.core.clean import integer, text
+from pytest_web.core.events import Event, Phase, TestEnd
 from pytest_web.results.lines import json_lines
 from pytest_web.results.source import ResultFile
 
@@ -20,13 +21,14 @@ MAX_ENTRIES = 200
 SEPARATOR = "\n" + "_ " * 40 + "\n\n"
 
 
-def read(stream: Any, result: ResultFile) -> Iterator[dict[str, Any]]:
-    open_tests: dict[str, dict[str, Any]] = {}
+def read(stream: Any, result: ResultFile) -> Iterator[Event]:
+    open_tests: dict[str, TestEnd] = {}
     ended = False
     for raw in json_lines(stream, result):
         kind = raw.get("$report_type")
         if kind == "SessionStart":
-            yield {"type": "session_start", "pytest_version": text(raw.get("pytest_version"))}
+            version = text(raw.get("pytest_version"))
+            yield {"type": "session_start", "pytest_version": version}
         elif kind == "TestReport":
             yield from _test_report(raw, open_tests, result.path)
         elif kind == "CollectReport":
@@ -41,11 +43,11 @@ def read(stream: Any, result: ResultFile) -> Iterator[dict[str, Any]]:
 
 
 def _test_report(
-    raw: dict[str, Any], open_tests: dict[str, dict[str, Any]], source: str
-) -> Iterator[dict[str, Any]]:
-    nodeid = raw.get("nodeid")
-    if not isinstance(nodeid, str):
+    raw: dict[str, Any], open_tests: dict[str, TestEnd], source: str
+) -> Iterator[Event]:
+    if not isinstance(raw.get("nodeid"), str):
         return
+    nodeid = text(raw["nodeid"])
     when = text(raw.get("when"))
     test = open_tests.get(nodeid)
     if test is not None and when == "setup":  # a rerun: the earlier attempt is over
@@ -72,18 +74,23 @@ def _test_report(
         yield open_tests.pop(nodeid)
 
 
-def _collect_report(raw: dict[str, Any], source: str) -> Iterator[dict[str, Any]]:
+def _collect_report(raw: dict[str, Any], source: str) -> Iterator[Event]:
     nodeid, outcome = text(raw.get("nodeid")), raw.get("outcome")
     if outcome == "failed":
         longrepr = longrepr_text(raw.get("longrepr"))
         yield {"type": "collect_error", "nodeid": nodeid, "longrepr": longrepr}
     elif outcome == "skipped" and nodeid:
-        phase = {"when": "setup", "outcome": "skipped", "duration": 0.0}
-        phase["longrepr"] = longrepr_text(raw.get("longrepr"))
+        longrepr = longrepr_text(raw.get("longrepr"))
+        phase: Phase = {
+            "when": "setup",
+            "outcome": "skipped",
+            "duration": 0.0,
+            "longrepr": longrepr,
+        }
         yield {"type": "test_end", "nodeid": nodeid, "phases": [phase], "source": source}
 
 
-def _close_all(open_tests: dict[str, dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def _close_all(open_tests: dict[str, TestEnd]) -> Iterator[Event]:
     yield from open_tests.values()  # interrupted before their teardown
     open_tests.clear()
 

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_web.core.events import Event
+
 MAX_FILE_BYTES = 200 * 1024 * 1024
 """Per file, on disk and again once decompressed."""
 MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -43,7 +45,7 @@ class ResultFile:
 
     path: str
     format: str
-    events: list[dict[str, Any]]
+    events: list[Event]
     warnings: list[str] = field(default_factory=list)
 
 
@@ -124,7 +126,7 @@ def _decompressor(kind: str) -> Any:
 
 
 def _peek(handle: Any, magic: bytes) -> bool:
-    start = handle.read(len(magic))
+    start: bytes = handle.read(len(magic))
     handle.seek(0)
     return start == magic
 

@@ -12,6 +12,7 @@ import secrets
 from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, Response, abort, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from pytest_web.web.htmx import is_htmx
 from pytest_web.web.services import services
@@ -40,7 +41,7 @@ def _origin_allowed() -> bool:
 
 def _token_matches(candidate: str | None) -> bool:
     return bool(candidate) and secrets.compare_digest(
-        candidate.encode(), services().settings.token.encode()
+        (candidate or "").encode(), services().settings.token.encode()
     )
 
 
@@ -50,7 +51,7 @@ def _bearer() -> str | None:
     return value.strip() if scheme.lower() == "bearer" else None
 
 
-def check_request() -> Response | None:
+def check_request() -> BaseResponse | None:
     """Runs before every request; aborts with 403/401 when a rule is broken."""
     if not _host_allowed():
         abort(403, "this Host is not allowed (start pytest-web with --allow-host NAME to add it)")
@@ -69,7 +70,7 @@ def check_request() -> Response | None:
     abort(401, "open the address pytest-web printed at start (it carries ?token=...)")
 
 
-def _login() -> Response:
+def _login() -> BaseResponse:
     if not _token_matches(request.args.get("token")):
         abort(401, "wrong token")
     rest = {k: v for k, v in request.args.items(multi=False) if k != "token"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from jinja2 import Environment
@@ -87,6 +88,11 @@ class Renderer:
             self._trees[state.id] = cached
         return cached[1]
 
+    def macro(self, name: str) -> Callable[..., str]:
+        """A macro of `_macros.html`, to render one piece (a group, a status) alone."""
+        found: Callable[..., str] = getattr(self.env.get_template("_macros.html").module, name)
+        return found
+
     def _render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context)
 
@@ -154,7 +160,7 @@ class Renderer:
         context["tree"] = Tree(chunks[0], tree.parents)
         first = self._render("_run.html", **context)
         parts = [f'<div id="main" hx-swap-oob="innerHTML">{first}</div>']
-        group = self.env.get_template("_macros.html").module.group
+        group = self.macro("group")
         for roots in chunks[1:]:
             groups = "".join(str(group(state, g, None, False, True)) for g in roots)
             parts.append(f'<div hx-swap-oob="beforeend target:#tree swap:1ms">{groups}</div>')
@@ -174,7 +180,7 @@ class Renderer:
         if len(touched) <= DELTA_ROWS:
             return [self.delta(run, seq)]
         parts = [self._delta(run, seq, touched[:DELTA_ROWS])]
-        status = self.env.get_template("_macros.html").module.status
+        status = self.macro("status")
         for start in range(DELTA_ROWS, len(touched), DELTA_ROWS):
             rows = touched[start : start + DELTA_ROWS]
             parts.append(YIELD + "".join(str(status(t, True)) for t in rows))

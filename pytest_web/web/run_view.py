@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from pytest_web.core.fold import RunState, TestResult
 from pytest_web.core.outcomes import COUNTED, FAILED, FILTER_OF, has_result
@@ -113,7 +114,7 @@ def find_group(roots: list[Group], group_id: str) -> Group | None:
 
 def page_of(
     group: Group, tests: dict[str, TestResult], visible: set[str] | None, offset: int
-) -> tuple[list, int]:
+) -> tuple[list[tuple[str, Any, int]], int]:
     """(kind, child, tests) from `offset` for at most GROUP_ROWS rows: rows, whole groups that fit,
     lazy groups that do not (a folder's files are always lazy, counted as 5 rows each); and the
     offset where the next page starts (0 when none)."""

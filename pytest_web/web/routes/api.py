@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from pytest_web.pytest_run.selection import SelectionError, parse_selection
 from pytest_web.web import actions
@@ -12,13 +13,13 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 @bp.get("/tests")
-def tests():
+def tests() -> ResponseReturnValue:
     collection = actions.discover_tests(request.args.get("k"), request.args.get("m"))
     return jsonify(collection.as_json())
 
 
 @bp.post("/runs")
-def create_run():
+def create_run() -> ResponseReturnValue:
     if not request.is_json:
         abort(415, "send JSON (Content-Type: application/json)")
     data = request.get_json(silent=True)
@@ -33,12 +34,12 @@ def create_run():
 
 
 @bp.get("/runs")
-def list_runs():
+def list_runs() -> ResponseReturnValue:
     return jsonify({"runs": actions.list_runs()})
 
 
 @bp.get("/status")
-def status():
+def status() -> ResponseReturnValue:
     """What the server is doing: the active run and how many event streams are open."""
     active = services().runner.active
     return jsonify(
@@ -47,18 +48,18 @@ def status():
 
 
 @bp.get("/runs/<run_id>")
-def get_run(run_id: str):
+def get_run(run_id: str) -> ResponseReturnValue:
     return jsonify(actions.find_run(run_id).state.as_json())
 
 
 @bp.post("/runs/<run_id>/cancel")
-def cancel(run_id: str):
+def cancel(run_id: str) -> ResponseReturnValue:
     actions.cancel_run(run_id)
     return jsonify({"id": run_id, "cancelling": True}), 202
 
 
 @bp.get("/runs/<run_id>/changes")
-def run_changes(run_id: str):
+def run_changes(run_id: str) -> ResponseReturnValue:
     """A finished run against each test's previous outcome: new failures, fixed, flaky."""
     actions.find_run(run_id)
     found = actions.changes_of(run_id)
@@ -68,7 +69,7 @@ def run_changes(run_id: str):
 
 
 @bp.get("/history")
-def test_history():
+def test_history() -> ResponseReturnValue:
     """One test's last outcomes across runs, newest first (`?nodeid=`)."""
     nodeid = request.args.get("nodeid", "")
     found = actions.history_of(nodeid) if nodeid else {"outcomes": None}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
 
 from pytest_web.web.services import services
 
@@ -17,7 +18,7 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> ResponseReturnValue:
     repo = services().settings.repo
     if not (repo.is_dir() and os.access(repo, os.R_OK | os.X_OK)):
         return jsonify({"status": "unhealthy", "reason": "the repository is not readable"}), 503

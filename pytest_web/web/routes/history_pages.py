@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask.typing import ResponseReturnValue
 
 from pytest_web.web import actions
 from pytest_web.web.page import render_page_named
@@ -12,14 +13,14 @@ bp = Blueprint("history", __name__)
 
 
 @bp.get("/runs")
-def runs():
+def runs() -> ResponseReturnValue:
     if services().history is None:
         abort(404, "this server keeps no run history")
     return render_page_named("runs.html", "_runs.html", runs=actions.list_runs())
 
 
 @bp.get("/runs/<run_id>/changes")
-def changes(run_id: str):
+def changes(run_id: str) -> ResponseReturnValue:
     """What changed in a finished run: the full list (into the detail pane) or the head's bar."""
     run = actions.find_run(run_id)
     found = actions.changes_of(run_id)

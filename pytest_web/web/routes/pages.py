@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, abort, render_template, request
+from flask.typing import ResponseReturnValue
 
 from pytest_web.core.outcomes import FAILED
 from pytest_web.pytest_run.selection import SelectionError, parse_selection
@@ -17,14 +20,14 @@ bp = Blueprint("pages", __name__)
 
 
 @bp.get("/")
-def index():
+def index() -> ResponseReturnValue:
     return render_template("index.html", **page_context())
 
 
 @bp.get("/tests")
-def tests():
+def tests() -> ResponseReturnValue:
     actions.discover_tests(request.args.get("k"), request.args.get("m"))
-    run = actions.current_collection()
+    run = actions.find_run(actions.COLLECTED_ID)
     html = render_page_or("_run.html", **services().renderer.run_context(run))
     if is_htmx():  # a successful fetch clears an earlier error
         html += render_template("_notice.html", message="", oob=True)
@@ -32,13 +35,13 @@ def tests():
 
 
 @bp.get("/runs/<run_id>")
-def show_run(run_id: str):
+def show_run(run_id: str) -> ResponseReturnValue:
     run = actions.find_run(run_id)
     return render_page_or("_run.html", main=run, **services().renderer.run_context(run))
 
 
 @bp.get("/runs/<run_id>/tree")
-def tree(run_id: str):
+def tree(run_id: str) -> ResponseReturnValue:
     run = actions.find_run(run_id)
     query = request.args.get("q", "")[:500]
     context = services().renderer.run_context(run, query)
@@ -46,7 +49,7 @@ def tree(run_id: str):
 
 
 @bp.get("/runs/<run_id>/group/<group_id>")
-def group_rows(run_id: str, group_id: str):
+def group_rows(run_id: str, group_id: str) -> ResponseReturnValue:
     """One group's rows for a big run's lazy tree, a page at a time (`offset`)."""
     run = actions.find_run(run_id)
     query = request.args.get("q", "")[:500]
@@ -63,11 +66,15 @@ def group_rows(run_id: str, group_id: str):
     )
 
 
-def _form_selection() -> dict:
+def _form_selection() -> dict[str, Any]:
     """The run form's fields as a run request: checked tests, a group, everything or the failed."""
     form = request.form
     scope = form.get("scope") or ("group" if form.get("group") else "selected")
-    data = {"k": form.get("k", ""), "m": form.get("m", ""), "workers": form.get("workers") or 0}
+    data: dict[str, Any] = {
+        "k": form.get("k", ""),
+        "m": form.get("m", ""),
+        "workers": form.get("workers") or 0,
+    }
     if scope == "group":
         data["nodeids"] = [form.get("group", "")]
     elif scope == "selected":
@@ -87,7 +94,7 @@ def _form_selection() -> dict:
 
 
 @bp.post("/runs")
-def start():
+def start() -> ResponseReturnValue:
     try:
         selection = parse_selection(_form_selection(), services().settings.repo)
     except SelectionError as error:
@@ -100,13 +107,13 @@ def start():
 
 
 @bp.post("/runs/<run_id>/cancel")
-def cancel(run_id: str):
+def cancel(run_id: str) -> ResponseReturnValue:
     actions.cancel_run(run_id)
     return render_template("_notice.html", message="Cancelling…"), 202
 
 
 @bp.get("/detail")
-def detail():
+def detail() -> ResponseReturnValue:
     run = actions.find_run(request.args.get("run") or actions.COLLECTED_ID)
     test = run.state.tests.get(request.args.get("nodeid", ""))
     if test is None:

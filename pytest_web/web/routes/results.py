@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 
 from pytest_web.core.hub import Run
 from pytest_web.results.artifacts import ArtifactError, artifact_path, list_artifacts, read_uploads
@@ -18,13 +19,13 @@ UPLOAD_LIMIT = MAX_FILE_BYTES + 1024 * 1024
 
 
 @bp.get("/results")
-def form():
+def form() -> ResponseReturnValue:
     artifacts = list_artifacts(services().settings.artifacts)
     return render_page_named("results.html", "_open_results.html", artifacts=artifacts)
 
 
 @bp.post("/results")
-def open_from_form():
+def open_from_form() -> ResponseReturnValue:
     run, results = open_files()
     response = Response(render_template("_notice.html", message=_summary(run, results)))
     response.headers["HX-Redirect"] = f"/runs/{run.id}"
@@ -32,7 +33,7 @@ def open_from_form():
 
 
 @bp.post("/api/results")
-def open_from_api():
+def open_from_api() -> ResponseReturnValue:
     """Multipart `file` parts and/or `artifact` names; the new run's id, counts and problems."""
     run, results = open_files()
     data = run.state.as_json(with_tests=False)

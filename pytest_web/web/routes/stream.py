@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from flask import Blueprint, Response, request
+from flask.typing import ResponseReturnValue
 
+from pytest_web.core.fold import RunState
 from pytest_web.core.hub import Hub
 from pytest_web.core.sse import PING, ServerSentEvent, parse_event_id
 from pytest_web.web.render import Renderer
@@ -26,6 +28,10 @@ page a style pass over all its rows, whatever the number of rows it changes."""
 
 def batch_interval(test_count: int) -> float:
     return min(MAX_BATCH_INTERVAL, BATCH_INTERVAL + test_count * BATCH_INTERVAL_PER_TEST)
+
+
+def has_ended(state: RunState) -> Callable[[], bool]:
+    return lambda: state.status != "running"
 
 
 def event_stream(hub: Hub, renderer: Renderer, cursor: tuple[str, int] | None) -> Iterator[str]:
@@ -53,13 +59,13 @@ def event_stream(hub: Hub, renderer: Renderer, cursor: tuple[str, int] | None) -
             yield str(ServerSentEvent(parts[-1], id=f"{run.id}:{seq}"))
             # Gather the next batch, but send the end of a run at once.
             interval = batch_interval(len(run.state.tests))
-            hub.wait_until(lambda shown=run.state: shown.status != "running", interval)
+            hub.wait_until(has_ended(run.state), interval)
     finally:
         hub.subscribers -= 1
 
 
 @bp.get("/events")
-def events():
+def events() -> ResponseReturnValue:
     cursor = parse_event_id(request.headers.get("Last-Event-ID") or request.args.get("last"))
     stream = event_stream(services().hub, services().renderer, cursor)
     return Response(
