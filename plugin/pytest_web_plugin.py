@@ -50,7 +50,8 @@ BATCH_MAX = 500
 BATCH_BYTES = 1024 * 1024
 POST_TIMEOUT = 5.0
 FLUSH_TIMEOUT = 10.0
-TEXT_CAP = 256 * 1024
+TEXT_CAP = 1024 * 1024
+"""Characters kept per traceback or captured section (the server's `core.clean.TEXT_CAP`)."""
 
 _ENCODER = json.JSONEncoder(default=str)
 """One encoder for every event (`json.dumps(default=...)` builds a new one per call)."""
@@ -87,7 +88,9 @@ def phase_of(report: Any) -> dict[str, Any]:
         "duration": report.duration,
     }
     if report.outcome != "passed" or getattr(report, "wasxfail", None) is not None:
-        phase["longrepr"] = _cap(report.longreprtext)
+        text = report.longreprtext
+        if text:
+            phase["longrepr"] = _cap(text)
     if hasattr(report, "wasxfail"):
         phase["wasxfail"] = str(report.wasxfail)
     sections = [[title, _cap(text)] for title, text in report.sections if text]
