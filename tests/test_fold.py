@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from pytest_web.core import clean, fold, outcomes
+from pytest_web.core.output import OUTPUT_CAP
 
 # The module is imported whole: its `TestResult` class must not be collected as a test class.
 # Events pass the door (`clean.event`) as every event from outside does before it is folded.
@@ -440,12 +441,12 @@ def test_output_keeps_the_tail_within_the_cap() -> None:
     state = new_run()
     head = "h" * 1000
     state.apply({"type": "output", "text": head})
-    state.apply({"type": "output", "text": "x" * (fold.OUTPUT_CAP - 10)})
+    state.apply({"type": "output", "text": "x" * (OUTPUT_CAP - 10)})
     state.apply({"type": "output", "text": "TAIL"})
-    assert len(state.output) == fold.OUTPUT_CAP
+    assert len(state.output) == OUTPUT_CAP
     assert state.output.endswith("x" * 100 + "TAIL")
     assert state.output.startswith("hhhhhhx")  # the oldest text went first
-    assert state.output_dropped == 1000 + fold.OUTPUT_CAP - 10 + 4 - fold.OUTPUT_CAP
+    assert state.output_dropped == 1000 + OUTPUT_CAP - 10 + 4 - OUTPUT_CAP
 
 
 def test_as_json() -> None:

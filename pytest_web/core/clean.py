@@ -56,9 +56,13 @@ def repair(value: str) -> str:
     return value
 
 
+NOTE_ROOM = 100
+"""Room over the cap for the note the plugin adds to text it cut: cut once, not twice."""
+
+
 def cap_text(value: str) -> str:
     """At most `TEXT_CAP` characters, with a note of how many were left out."""
-    if len(value) <= TEXT_CAP:
+    if len(value) <= TEXT_CAP + NOTE_ROOM:
         return value
     return value[:TEXT_CAP] + f"\n[pytest-web: {len(value) - TEXT_CAP} more characters not shown]"
 

@@ -21,7 +21,6 @@ from pytest_web.core.events import (
     Event,
     Location,
     Output,
-    Phase,
     RunCreated,
     RunExit,
     SessionEnd,
@@ -35,13 +34,11 @@ from pytest_web.core.outcomes import (
     PENDING,
     categories,
     category,
-    longrepr_of,
     worst,
 )
+from pytest_web.core.output import OutputTail
+from pytest_web.core.test_record import Attempt, TestResult
 from pytest_web.core.tree import file_of
-
-OUTPUT_CAP = 2 * 1024 * 1024
-"""Raw terminal output kept per run (the tail is kept, older text is dropped)."""
 
 
 def elapsed(created: float | None, finished: float | None, now: float | None) -> float | None:
@@ -50,54 +47,6 @@ def elapsed(created: float | None, finished: float | None, now: float | None) ->
     if created is None or end is None:
         return None
     return max(0.0, end - created)
-
-
-@dataclass
-class Attempt:
-    """One report of a test in a result file: where it came from and how it went."""
-
-    source: str
-    outcome: str
-    duration: float
-    phases: list[Phase]
-    worker: str | None = None
-
-    @property
-    def longrepr(self) -> str:
-        return longrepr_of(self.phases)
-
-
-@dataclass
-class TestResult:
-    """One test of a run, as the page shows it."""
-
-    nodeid: str
-    index: int
-    outcome: str = "queued"
-    file: str = ""
-    line: int | None = None
-    duration: float = 0.0
-    worker: str | None = None
-    phases: list[Phase] = field(default_factory=list)
-    source: str = ""
-    """The result file of the attempt shown (empty for live runs)."""
-    attempts: list[Attempt] = field(default_factory=list)
-    """Every attempt read from result files, in order (empty for live runs)."""
-    flaky: bool = False
-
-    @property
-    def categories(self) -> list[str]:
-        return categories(self.phases)
-
-    @property
-    def longrepr(self) -> str:
-        return longrepr_of(self.phases)
-
-    @property
-    def sections(self) -> list[tuple[str, str]]:
-        """Captured output, each section once (pytest repeats earlier ones in later phases)."""
-        pairs = ((t, text) for p in self.phases for t, text in p.get("sections", []))
-        return list(dict.fromkeys(pairs))
 
 
 @dataclass
@@ -121,11 +70,8 @@ class RunState:
     tests: dict[str, TestResult] = field(default_factory=dict)
     collect_errors: list[dict[str, str]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
-    output_parts: list[str] = field(default_factory=list, repr=False)
-    """The raw output as it came, joined when read (appending to one string copied it all
-    each time: seconds for a verbose 10,000-test run)."""
-    output_size: int = 0
-    dropped: int = 0
+    terminal: OutputTail = field(default_factory=OutputTail, repr=False)
+    """pytest's terminal output (its tail)."""
     session_ended: bool = False
     last_plugin_event: int = 0
     seq: int = 0
@@ -278,30 +224,15 @@ class RunState:
     @property
     def output(self) -> str:
         """The last `OUTPUT_CAP` characters of pytest's output."""
-        self._compact_output()
-        return self.output_parts[0] if self.output_parts else ""
+        return self.terminal.text
 
     @property
     def output_dropped(self) -> int:
         """How many older characters of output were not kept."""
-        return self.dropped + max(0, self.output_size - OUTPUT_CAP)
-
-    def _compact_output(self) -> None:
-        """Join the parts into one, without what is over the cap."""
-        parts = self.output_parts
-        if len(parts) > 1 or self.output_size > OUTPUT_CAP:
-            text = "".join(parts)
-            cut = max(0, len(text) - OUTPUT_CAP)
-            self.dropped += cut
-            self.output_size -= cut
-            parts[:] = [text[cut:]]
+        return self.terminal.dropped
 
     def _on_output(self, event: Output) -> None:
-        text = event.get("text", "")
-        self.output_parts.append(text)
-        self.output_size += len(text)
-        if self.output_size > 2 * OUTPUT_CAP:  # keep memory bounded
-            self._compact_output()
+        self.terminal.add(event.get("text", ""))
 
     def _on_run_exit(self, event: RunExit) -> set[str]:
         if self.status != "running":

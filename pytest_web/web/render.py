@@ -10,9 +10,10 @@ from typing import Any
 
 from jinja2 import Environment
 
-from pytest_web.core.fold import RunState, TestResult
+from pytest_web.core.fold import RunState
 from pytest_web.core.hub import Run
 from pytest_web.core.outcomes import shown_counts
+from pytest_web.core.test_record import TestResult
 from pytest_web.core.tree import Group, Tree, build_tree
 from pytest_web.web.run_view import (
     LAZY_ROWS,

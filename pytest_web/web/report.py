@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_web import __version__
-from pytest_web.core.fold import TestResult
 from pytest_web.core.outcomes import UNEXPECTED, shown_counts
+from pytest_web.core.test_record import TestResult
 from pytest_web.core.tree import file_of
 from pytest_web.results.merge import Results
 from pytest_web.web.templating import standalone_environment

@@ -7,8 +7,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_web.core.fold import RunState, TestResult
+from pytest_web.core.fold import RunState
 from pytest_web.core.outcomes import COUNTED, FAILED, FILTER_OF, has_result
+from pytest_web.core.test_record import TestResult
 from pytest_web.core.tree import Group
 
 LAZY_ROWS = 2000

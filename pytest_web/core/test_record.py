@@ -1,0 +1,56 @@
+"""One test of a run as it is shown, and each attempt of it read from result files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pytest_web.core.events import Phase
+from pytest_web.core.outcomes import categories, longrepr_of
+
+
+@dataclass
+class Attempt:
+    """One report of a test in a result file: where it came from and how it went."""
+
+    source: str
+    outcome: str
+    duration: float
+    phases: list[Phase]
+    worker: str | None = None
+
+    @property
+    def longrepr(self) -> str:
+        return longrepr_of(self.phases)
+
+
+@dataclass
+class TestResult:
+    """One test of a run, as the page shows it."""
+
+    nodeid: str
+    index: int
+    outcome: str = "queued"
+    file: str = ""
+    line: int | None = None
+    duration: float = 0.0
+    worker: str | None = None
+    phases: list[Phase] = field(default_factory=list)
+    source: str = ""
+    """The result file of the attempt shown (empty for live runs)."""
+    attempts: list[Attempt] = field(default_factory=list)
+    """Every attempt read from result files, in order (empty for live runs)."""
+    flaky: bool = False
+
+    @property
+    def categories(self) -> list[str]:
+        return categories(self.phases)
+
+    @property
+    def longrepr(self) -> str:
+        return longrepr_of(self.phases)
+
+    @property
+    def sections(self) -> list[tuple[str, str]]:
+        """Captured output, each section once (pytest repeats earlier ones in later phases)."""
+        pairs = ((t, text) for p in self.phases for t, text in p.get("sections", []))
+        return list(dict.fromkeys(pairs))
