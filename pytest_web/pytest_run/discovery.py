@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_web.core import clean
-from pytest_web.core.events import Event
-from pytest_web.pytest_run.process import child_env, pytest_command
+from pytest_web.core.events import ENV_COLLECT, Event
+from pytest_web.pytest_run.process import child_env, pytest_command, spawn, stop_group
 from pytest_web.pytest_run.selection import expression_args
 
 COLLECT_TIMEOUT = 600
@@ -77,32 +77,27 @@ def discover(repo: Path, python: str, k: str = "", m: str = "") -> Collection:
     """Run pytest's collection with the given `-k`/`-m` and read what the plugin wrote."""
     with tempfile.TemporaryDirectory(prefix="pytest-web-collect-") as folder:
         target = os.path.join(folder, "collected.json")
-        env = child_env({"PYTEST_WEB_COLLECT": target})
+        env = child_env({ENV_COLLECT: target})
         command = pytest_command(python, ["--collect-only", "-q", *expression_args(k, m)])
         try:
-            done = subprocess.run(
-                command,
-                cwd=repo,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                timeout=COLLECT_TIMEOUT,
-                start_new_session=True,
-            )
-        except subprocess.TimeoutExpired as error:
-            raise DiscoveryError(f"collection took longer than {COLLECT_TIMEOUT} s") from error
+            process = spawn(command, repo, env)
         except OSError as error:
             raise DiscoveryError(f"cannot start {python}: {error}") from error
-        output = done.stdout.decode("utf-8", "replace")
-        if done.returncode == USAGE_ERROR:
+        try:
+            stdout, _ = process.communicate(timeout=COLLECT_TIMEOUT)
+        except subprocess.TimeoutExpired as error:
+            raise DiscoveryError(f"collection took longer than {COLLECT_TIMEOUT} s") from error
+        finally:
+            stop_group(process)  # what the collection left behind (a daemon, a stuck worker)
+        output = stdout.decode("utf-8", "replace")
+        if process.returncode == USAGE_ERROR:
             raise DiscoveryError(usage_message(output))
         try:
             with open(target, encoding="utf-8") as handle:
                 data = json.load(handle)
         except (OSError, ValueError) as error:
             raise DiscoveryError(
-                f"pytest exited with code {done.returncode} before collecting:\n{_tail(output)}"
+                f"pytest exited with code {process.returncode} before collecting:\n{_tail(output)}"
             ) from error
     return collection_of(data, k, m)
 

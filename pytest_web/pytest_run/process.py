@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib.util
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from functools import cache
@@ -83,3 +85,18 @@ def spawn(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Pope
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+def signal_group(pid: int, sig: int) -> None:
+    """Send `sig` to the process group `pid` leads (pytest and its xdist workers)."""
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill what is left of `process`'s group and reap it."""
+    signal_group(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)

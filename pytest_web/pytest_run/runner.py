@@ -15,7 +15,13 @@ from typing import Any
 
 from pytest_web.core.events import ENV_RECORD, ENV_RUN, ENV_SECRET, ENV_URL, RunExit
 from pytest_web.core.hub import Hub, Run
-from pytest_web.pytest_run.process import child_env, pytest_command, spawn, workers_args
+from pytest_web.pytest_run.process import (
+    child_env,
+    pytest_command,
+    signal_group,
+    spawn,
+    workers_args,
+)
 from pytest_web.pytest_run.selection import Selection, expression_args, nodeid_args
 from pytest_web.results.record import read_record
 
@@ -91,7 +97,7 @@ class Runner:
             return False
         if not active.cancelled:
             active.cancelled = True
-            _signal_group(active.process.pid, signal.SIGINT)
+            signal_group(active.process.pid, signal.SIGINT)
             threading.Thread(target=self._escalate, args=(active,), daemon=True).start()
         return True
 
@@ -99,14 +105,14 @@ class Runner:
         deadline = time.monotonic() + CANCEL_GRACE
         while active.process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        _signal_group(active.process.pid, signal.SIGKILL)
+        signal_group(active.process.pid, signal.SIGKILL)
 
     def _watch(self, active: Active) -> None:
         pump = threading.Thread(target=self._pump, args=(active,), daemon=True)
         pump.start()
         returncode = active.process.wait()
         pump.join(PIPE_DRAIN)
-        _signal_group(active.process.pid, signal.SIGKILL)  # leftovers: workers, daemons
+        signal_group(active.process.pid, signal.SIGKILL)  # leftovers: workers, daemons
         pump.join(PIPE_DRAIN)
         if not active.run.state.session_ended:  # a crash: recover what was never posted
             self.hub.publish(active.run, read_record(os.path.join(active.workdir, RECORD_NAME)))
@@ -150,7 +156,7 @@ class Runner:
         active = self.active
         if active is not None and active.process.poll() is None:
             active.cancelled = True
-            _signal_group(active.process.pid, signal.SIGKILL)
+            signal_group(active.process.pid, signal.SIGKILL)
 
     def accepts(self, run_id: str, secret: str) -> Run | None:
         """The active run, if `run_id` and `secret` are its own (constant-time compare)."""
@@ -158,13 +164,6 @@ class Runner:
         if active is None or active.run.id != run_id:
             return None
         return active.run if secrets.compare_digest(active.run.secret, secret) else None
-
-
-def _signal_group(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _remove_tree(folder: str) -> None:
