@@ -4,6 +4,7 @@ cancel, what changed, a test's history, status, and opening result files."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from events import DEMO_IDS, FAILING, finished_run, start_run
@@ -11,8 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from pytest_web.core.hub import Run
+from pytest_web.web import create_app
 from pytest_web.web.services import services
-from support import JUNIT, TOKEN
+from support import JUNIT, TOKEN, app_config
 
 
 def test_runs_lists_runs_in_memory_newest_first_with_counts(
@@ -232,3 +234,22 @@ def test_tests_collects_the_demo_with_a_k_expression(client: FlaskClient) -> Non
         f"tests/test_params.py::test_square[{n}]" for n in range(8)
     ]
     assert found["errors"] == []
+
+
+def test_artifacts_open_by_name_and_paths_that_escape_are_refused(
+    demo_repo: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "artifacts"
+    (folder / "shard").mkdir(parents=True)
+    (folder / "shard" / "junit.xml").write_text(JUNIT)
+    (tmp_path / "secret.xml").write_text(JUNIT)
+    app = create_app(app_config(demo_repo, artifacts=folder))
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
+    form = client.get("/results", headers={"HX-Request": "true"}).text
+    assert '<input type="checkbox" name="artifact" value="shard/junit.xml">' in form
+    opened = client.post("/api/results", data={"artifact": "shard/junit.xml"})
+    assert opened.status_code == 201 and opened.get_json()["counts"]["failed"] == 1
+    escape = client.post("/api/results", data={"artifact": "../secret.xml"})
+    assert escape.status_code == 400
+    assert escape.get_json()["error"].startswith("refused artifact '../secret.xml'")
