@@ -80,7 +80,7 @@ def _cap(text: str) -> str:
     return text[:TEXT_CAP] + f"\n[pytest-web: {cut} more characters not kept]"
 
 
-def phase_of(report: Any) -> dict[str, Any]:
+def phase_of(report: Any, config: Any = None) -> dict[str, Any]:
     """The compact form of one setup/call/teardown report that the server folds."""
     phase: dict[str, Any] = {
         "when": report.when,
@@ -96,7 +96,23 @@ def phase_of(report: Any) -> dict[str, Any]:
     sections = [[title, _cap(text)] for title, text in report.sections if text]
     if sections:
         phase["sections"] = sections
+    context = getattr(report, "context", None)
+    if context is not None and config is not None:
+        _subtest(phase, report, context, config)
     return phase
+
+
+def _subtest(phase: dict[str, Any], report: Any, context: Any, config: Any) -> None:
+    """A subtest's report (pytest 9's `subtests`, unittest's `subTest`, pytest-subtests): which
+    subtest, and the category pytest itself gives it, which depends on its verbosity."""
+    params = getattr(context, "kwargs", None) or {}
+    msg = getattr(context, "msg", None)
+    phase["subtest"] = {
+        "msg": "" if msg is None else str(msg),
+        "params": {str(k): _cap(repr(v)) for k, v in list(params.items())[:100]},
+    }
+    status = config.hook.pytest_report_teststatus(report=report, config=config)
+    phase["category"] = str(status[0]) if status else str(report.outcome)
 
 
 class Sender:
@@ -297,10 +313,13 @@ class Reporter:
         self.phases.setdefault(nodeid, [])
         self.emit({"type": "test_start", "nodeid": nodeid, "location": list(location)})
 
+    @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Last, so the report is as pytest's terminal left it (a test whose subtests failed is
+        failed by then)."""
         try:
             phases = self.phases.setdefault(report.nodeid, [])
-            phases.append(phase_of(report))
+            phases.append(phase_of(report, self.config))
         except Exception:
             return
         if report.when in ("teardown", "???"):

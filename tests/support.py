@@ -173,10 +173,19 @@ def summary_counts(repo: Path, *args: str) -> dict[str, int]:
         text=True,
         timeout=600,
     )
-    last = done.stdout.strip().splitlines()[-1]
-    counts = {name: 0 for name in ("passed", "failed", "error", "skipped", "xfailed", "xpassed")}
+    return summary_of(done.stdout)
+
+
+SUMMARY_NAMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "rerun")
+"""The counts of pytest's summary line that a run's `counts` holds."""
+
+
+def summary_of(output: str) -> dict[str, int]:
+    """The counts of pytest's final summary line in `output` (its last line with `-q`)."""
+    last = output.strip().splitlines()[-1]
+    counts = dict.fromkeys(SUMMARY_NAMES, 0)
     for number, word in re.findall(r"(\d+) (\w+)", last):
-        word = {"errors": "error", "warnings": "warnings"}.get(word, word)
+        word = {"errors": "error"}.get(word, word)
         if word in counts:
             counts[word] = int(number)
     return counts

@@ -137,6 +137,7 @@ def test_counts_follow_pytest_rules_for_every_outcome() -> None:
         "skipped": 1,
         "xfailed": 1,
         "xpassed": 1,
+        "rerun": 0,
     }
     outcomes = {t.nodeid: t.outcome for t in state.order}
     assert outcomes == {
@@ -460,6 +461,7 @@ def test_as_json() -> None:
         "skipped": 0,
         "xfailed": 0,
         "xpassed": 0,
+        "rerun": 0,
     }
     assert data["tests"] == [{"nodeid": "t.py::test_a", "outcome": "failed", "duration": 1.5}]
     assert data["status"] == "running"

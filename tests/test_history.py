@@ -64,6 +64,7 @@ def test_runs_are_listed_newest_first_with_pytest_counts(hub: Hub, history: Hist
         "skipped": 0,
         "xfailed": 0,
         "xpassed": 0,
+        "rerun": 0,
     }
     assert rows[0]["status"] == "finished" and rows[0]["test_count"] == 2
     assert rows[0]["kind"] == "live" and rows[0]["selection"] == {"k": "", "workers": 0}

@@ -8,7 +8,6 @@ xpass from a pass, so there the xpassed test counts as passed.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 
 from pytest_web.results import open_results, read_file
+from support import summary_of
 
 pytestmark = pytest.mark.slow
 
@@ -100,17 +100,6 @@ def write_suite(root: Path, files: dict[str, str] = SUITE) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text.lstrip("\n"))
     return root
-
-
-def summary_of(output: str) -> dict[str, int]:
-    """pytest's final summary line as counts (`-q` output)."""
-    last = output.strip().splitlines()[-1]
-    counts = dict.fromkeys(COUNTED, 0)
-    for number, word in re.findall(r"(\d+) (\w+)", last):
-        word = {"errors": "error"}.get(word, word)
-        if word in counts:
-            counts[word] = int(number)
-    return counts
 
 
 def run_pytest(

@@ -134,4 +134,5 @@ def test_summary_line_parsing() -> None:
         "skipped": 3,
         "xfailed": 4,
         "xpassed": 5,
+        "rerun": 0,
     }

@@ -34,6 +34,7 @@ def test_runs_lists_runs_in_memory_newest_first_with_counts(
         "skipped": 0,
         "xfailed": 0,
         "xpassed": 0,
+        "rerun": 0,
     }
 
 

@@ -23,6 +23,7 @@ from pytest_web.core.events import (
     PluginEvent,
     SessionEnd,
     SessionStart,
+    Subtest,
     TestEnd,
     TestStart,
 )
@@ -152,7 +153,19 @@ def phase(raw: Any) -> Phase | None:
     found = sections(get("sections"))
     if found:
         clean["sections"] = found
+    if "subtest" in raw:
+        clean["subtest"] = subtest(raw["subtest"])
+    if "category" in raw:
+        clean["category"] = sys.intern(text(raw["category"]))
     return clean
+
+
+def subtest(value: Any) -> Subtest:
+    """A subtest's message and parameters, text only."""
+    value = value if isinstance(value, dict) else {}
+    params = value.get("params")
+    pairs = list(params.items())[:MAX_SECTIONS] if isinstance(params, dict) else []
+    return {"msg": text(value.get("msg")), "params": {text(k): text(v) for k, v in pairs}}
 
 
 def phases(value: Any) -> list[Phase]:

@@ -23,6 +23,14 @@ class _PhaseRequired(TypedDict):
     duration: float
 
 
+class Subtest(TypedDict):
+    """Which subtest a report is (pytest 9's `subtests`, unittest's `subTest`, pytest-subtests)."""
+
+    msg: str
+    params: dict[str, str]
+    """The subtest's keyword parameters, each value as its repr."""
+
+
 class Phase(_PhaseRequired, total=False):
     """One of a test's reports."""
 
@@ -31,6 +39,12 @@ class Phase(_PhaseRequired, total=False):
     """Present on xfail/xpass reports (the reason, possibly empty)."""
     sections: list[list[str]]
     """Captured output: `[title, text]` pairs."""
+    subtest: Subtest
+    """Present on a subtest's report."""
+    category: str
+    """The summary-line category pytest itself gave the report ("failed", "subtests passed",
+    or "" when this verbosity does not count it); sent for subtests, whose counting depends
+    on pytest's options."""
 
 
 class _Numbered(TypedDict, total=False):

@@ -21,6 +21,7 @@ from pytest_web.core.events import (
     Event,
     Location,
     Output,
+    Phase,
     RunCreated,
     RunExit,
     SessionEnd,
@@ -32,9 +33,13 @@ from pytest_web.core.outcomes import (
     COUNTED,
     FLAKY_FAILURES,
     PENDING,
+    RERUN,
+    SUBTEST_COUNTED,
     categories,
     category,
+    counted,
     worst,
+    worst_outcome,
 )
 from pytest_web.core.output import OutputTail
 from pytest_web.core.test_record import Attempt, TestResult
@@ -99,7 +104,13 @@ class RunState:
         return [t for t in self.tests.values() if t.flaky] if self.flaky_count else []
 
     def summary(self) -> dict[str, int]:
-        return {name: self.counts.get(name, 0) for name in COUNTED}
+        """pytest's summary counts: its six test outcomes and its reruns."""
+        return {name: self.counts.get(name, 0) for name in (*COUNTED, RERUN)}
+
+    def subtests(self) -> dict[str, int]:
+        """The subtest parts of pytest's summary line ("21194 subtests passed"); `failed` is the
+        failed subtests, which pytest counts among "failed" (and so does `summary`)."""
+        return {name: self.counts.get(said, 0) for said, name in SUBTEST_COUNTED.items()}
 
     def apply(self, event: Event) -> set[str]:
         """Fold one event in; return the node ids whose rows changed.
@@ -180,31 +191,28 @@ class RunState:
         test = self._test(event.get("nodeid", ""))
         if "location" in event:
             self._locate(test, event["location"])
-        before = test.categories if test.phases else []
         phases = event.get("phases") or []
-        test.phases = phases
-        test.worker = event.get("worker")
         if len(phases) == 1:
             phase = phases[0]
-            test.duration = phase["duration"]
+            duration = phase["duration"]
             after = [name] if (name := category(phase)) else []
         else:
-            test.duration = sum(p["duration"] for p in phases)
+            duration = sum(p["duration"] for p in phases)
             after = categories(phases)
-        test.outcome = worst(after) or "notrun"
-        if "source" in event:
-            source = event["source"]
-            test.source = source
-            attempts = test.attempts
-            attempts.append(Attempt(source, test.outcome, test.duration, phases, test.worker))
-            if len(attempts) > 1:  # the outcomes seen, kept: a test repeated 100,000 times
-                seen = self.attempt_outcomes.get(test.nodeid)  # must not scan them each time
-                if seen is None:
-                    seen = self.attempt_outcomes[test.nodeid] = {a.outcome for a in attempts}
-                seen.add(test.outcome)
-                flaky = "passed" in seen and not FLAKY_FAILURES.isdisjoint(seen)
-                self.flaky_count += flaky - test.flaky
-                test.flaky = flaky
+        worker = event.get("worker")
+        if RERUN in after:  # pytest-rerunfailures will run it again: an attempt, not its end
+            self._attempt(test, event.get("source", ""), RERUN, duration, phases, worker)
+            self.counts[RERUN] += 1
+            return {test.nodeid}
+        before = counted(test.phases) if test.phases else []
+        test.phases, test.duration, test.worker = phases, duration, worker
+        if any("subtest" in p for p in phases):  # its subtests count, but are not its outcome
+            after = counted(phases)
+            test.outcome = worst_outcome(phases) or "notrun"
+        else:
+            test.outcome = worst(after) or "notrun"
+        if "source" in event or test.attempts:  # every attempt of a file, or of a rerun test
+            self._attempt(test, event.get("source", ""), test.outcome, duration, phases, worker)
         if before != after:  # a repeated end replaces, never double counts
             counts = self.counts
             if before:
@@ -215,6 +223,28 @@ class RunState:
                 if counts.get(name, 0) <= 0:
                     counts.pop(name, None)  # no zero entries
         return {test.nodeid}
+
+    def _attempt(
+        self,
+        test: TestResult,
+        source: str,
+        outcome: str,
+        duration: float,
+        phases: list[Phase],
+        worker: str | None,
+    ) -> None:
+        """Keep one attempt of `test`; a test that failed in one and passed in another is flaky."""
+        test.source = source
+        attempts = test.attempts
+        attempts.append(Attempt(source, outcome, duration, phases, worker))
+        if len(attempts) > 1:  # the outcomes seen, kept: a test repeated 100,000 times
+            seen = self.attempt_outcomes.get(test.nodeid)  # must not scan them each time
+            if seen is None:
+                seen = self.attempt_outcomes[test.nodeid] = {a.outcome for a in attempts}
+            seen.add(outcome)
+            flaky = "passed" in seen and not FLAKY_FAILURES.isdisjoint(seen)
+            self.flaky_count += flaky - test.flaky
+            test.flaky = flaky
 
     def _on_session_end(self, event: SessionEnd) -> None:
         self.session_ended = True
@@ -284,6 +314,7 @@ class RunState:
             "kind": self.kind,
             "exitstatus": self.exitstatus,
             "counts": self.summary(),
+            "subtests": self.subtests(),
             "created": self.created,
             "finished": self.finished,
             "duration": self.elapsed(None),

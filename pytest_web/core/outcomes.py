@@ -5,11 +5,21 @@ export) asks here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 COUNTED = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
-"""The outcomes of pytest's summary line, in its order."""
+"""The test outcomes of pytest's summary line."""
+RERUN = "rerun"
+"""An attempt pytest-rerunfailures runs again: counted apart ("3 rerun"), never a test's outcome."""
+SUBTEST_COUNTED = {
+    "subtests passed": "passed",
+    "subtests skipped": "skipped",
+    "subtests failed": "failed",
+}
+"""The subtest counts, by their names in a run's `subtests`. pytest's summary line shows the
+first two ("21194 subtests passed"; left out at its default verbosity: its own word decides,
+see `category`) and counts a failed subtest among "failed"; "subtests failed" is kept apart too."""
 
 FAILED = frozenset({"failed", "error"})
 """Outcomes that make pytest's exit status 1 (a strict xpass is reported as failed)."""
@@ -44,6 +54,9 @@ first."""
 
 def category(phase: Mapping[str, Any]) -> str:
     """The summary-line category pytest gives one report ('' when it does not count)."""
+    said = phase.get("category")
+    if said is not None:  # pytest's own word (subtests)
+        return str(said)
     outcome = phase.get("outcome")
     when = phase.get("when")
     if "wasxfail" in phase:
@@ -65,19 +78,26 @@ def categories(phases: Iterable[Mapping[str, Any]]) -> list[str]:
     return [c for c in map(category, phases) if c]
 
 
+def counted(phases: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What a test's reports add to its run's counts: their categories, and one "subtests
+    failed" for each failed subtest (which pytest also counts as "failed")."""
+    found = categories(phases)
+    found += ["subtests failed" for p in phases if "subtest" in p and category(p) == "failed"]
+    return found
+
+
 def worst(counted: list[str]) -> str:
-    """A test's outcome from the categories its reports count: the worst of them ("error" when
-    setup or teardown errored); '' when none counts (setup and teardown only: it never ran)."""
+    """A test's outcome from the categories its own reports count: the worst of them ("error"
+    when setup or teardown errored); '' when none is an outcome (it never ran, or pytest will
+    run it again)."""
     if len(counted) == 1:
-        return counted[0]
-    if not counted:
-        return ""
-    return max(counted, key=lambda c: SEVERITY.get(c, 5))
+        return counted[0] if counted[0] in SEVERITY else ""
+    return max((c for c in counted if c in SEVERITY), key=SEVERITY.__getitem__, default="")
 
 
 def worst_outcome(phases: Iterable[Mapping[str, Any]]) -> str:
-    """A test's outcome from its reports."""
-    return worst(categories(phases))
+    """A test's outcome from its reports; its subtests' reports are counted, not its outcome."""
+    return worst(categories(p for p in phases if "subtest" not in p))
 
 
 def has_result(outcome: str) -> bool:

@@ -1,0 +1,153 @@
+"""Exactly pytest with the plugins that change outcomes: subtests (pytest 9's `subtests`,
+unittest's `subTest`) and pytest-rerunfailures, read from the plugin's recording of a real run,
+-n 0 and -n 2, against pytest's own summary line for the same command."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pytest_web.core import clean
+from pytest_web.core.fold import RunState
+from pytest_web.results import open_results
+from support import summary_of
+
+SUITE = """
+import os, unittest, pytest
+
+def test_sub(subtests):
+    for i in range(4):
+        with subtests.test(msg="case", i=i):
+            assert i != 2
+
+def test_all_subtests_pass(subtests):
+    for i in range(3):
+        with subtests.test(i=i):
+            pass
+
+def test_plain():
+    pass
+
+class TestUnit(unittest.TestCase):
+    def test_u(self):
+        for i in range(3):
+            with self.subTest(i=i):
+                self.assertNotEqual(i, 1)
+
+@pytest.mark.flaky(reruns=2)
+def test_flaky(tmp_path_factory):
+    marker = tmp_path_factory.getbasetemp().parent / "flaky-ran-once"
+    if not marker.exists():
+        marker.write_text("")
+        assert False, "first attempt fails"
+
+@pytest.mark.flaky(reruns=2)
+def test_always_fails():
+    assert False
+"""
+
+
+def subtest_counts(output: str) -> dict[str, int]:
+    last = output.strip().splitlines()[-1]
+    found = {word: int(n) for n, word in re.findall(r"(\d+) subtests (passed|skipped)", last)}
+    return {name: found.get(name, 0) for name in ("passed", "skipped")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", ["0", "2"])
+@pytest.mark.parametrize("verbosity", ["-q", "-v", "--tb=short"])  # the last: default
+def test_counts_equal_pytests_summary_with_subtests_and_reruns(
+    pytester: pytest.Pytester, workers: str, verbosity: str
+) -> None:
+    pytest.importorskip("pytest_rerunfailures")
+    pytester.makepyfile(test_suite=SUITE)
+    record = pytester.path / "run.jsonl"
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "pytest_web_plugin",
+        f"--web-record={record}",
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        workers,
+        verbosity,
+    )
+    state = open_results([str(record)]).state
+    assert state is not None
+    summary_line = result.stdout.lines[-1]
+    assert state.summary() == summary_of(summary_line), summary_line
+    subtests = state.subtests()
+    assert {k: subtests[k] for k in ("passed", "skipped")} == subtest_counts(summary_line)
+    assert subtests["failed"] == 2  # pytest counts them among "failed": SUBFAILED lines
+    assert summary_line.count("rerun") == 1 and state.summary()["rerun"] == 3
+    flaky = state.tests["test_suite.py::test_flaky"]
+    assert flaky.outcome == "passed" and flaky.flaky
+    assert [a.outcome for a in flaky.attempts] == ["rerun", "passed"]
+    assert [a.outcome for a in state.tests["test_suite.py::test_always_fails"].attempts] == [
+        "rerun",
+        "rerun",
+        "failed",
+    ]
+    sub = state.tests["test_suite.py::test_sub"]
+    assert sub.outcome == "failed"
+    assert [p["subtest"] for p in sub.phases if "subtest" in p][2] == {
+        "msg": "case",
+        "params": {"i": "2"},
+    }
+    assert state.tests["test_suite.py::TestUnit::test_u"].outcome == "passed"
+
+
+def end(nodeid: str, *phases: dict[str, object]) -> object:
+    return clean.event({"type": "test_end", "nodeid": nodeid, "phases": list(phases)})
+
+
+def test_a_subtest_counts_by_pytests_word_and_is_not_the_tests_outcome() -> None:
+    state = RunState("r")
+    state.apply(
+        end(
+            "t.py::test_a",
+            {"when": "setup", "outcome": "passed", "duration": 0},
+            {
+                "when": "call",
+                "outcome": "failed",
+                "duration": 0,
+                "category": "failed",
+                "subtest": {"msg": "", "params": {"i": "1"}},
+            },
+            {
+                "when": "call",
+                "outcome": "passed",
+                "duration": 0,
+                "category": "subtests passed",
+                "subtest": {"msg": "", "params": {"i": "2"}},
+            },
+            {
+                "when": "call",
+                "outcome": "passed",
+                "duration": 0,
+                "category": "",
+                "subtest": {"msg": "", "params": {"i": "3"}},
+            },
+            {"when": "call", "outcome": "passed", "duration": 0},
+            {"when": "teardown", "outcome": "passed", "duration": 0},
+        )
+    )
+    assert state.tests["t.py::test_a"].outcome == "passed"  # pytest-subtests' way
+    assert state.summary()["failed"] == 1 and state.summary()["passed"] == 1
+    assert state.subtests() == {"passed": 1, "skipped": 0, "failed": 1}
+    assert state.as_json()["subtests"] == {"passed": 1, "skipped": 0, "failed": 1}
+
+
+def test_a_rerun_attempt_counts_as_rerun_and_a_repeated_end_still_replaces() -> None:
+    state = RunState("r")
+    rerun = {"when": "call", "outcome": "rerun", "duration": 0.5}
+    passed = {"when": "call", "outcome": "passed", "duration": 0.25}
+    state.apply(end("t.py::test_a", rerun))
+    assert state.tests["t.py::test_a"].outcome == "queued"
+    state.apply(end("t.py::test_a", passed))
+    state.apply(end("t.py::test_a", passed))
+    test = state.tests["t.py::test_a"]
+    assert (test.outcome, test.flaky, test.duration) == ("passed", True, 0.25)
+    assert state.summary()["rerun"] == 1 and state.summary()["passed"] == 1
+    assert state.flaky_count == 1
