@@ -46,7 +46,7 @@ def test_the_run_form_refuses_what_pytest_must_not_see(client: FlaskClient) -> N
     assert notice(outside.text).startswith("node id points outside the repository")
     workers = client.post("/runs", data={"scope": "all", "workers": "²"}, headers=HX)
     assert workers.status_code == 400
-    assert notice(workers.text) == "workers must be a whole number from 0 to 64"
+    assert notice(workers.text) == 'workers must be a whole number from 0 to 64, or "auto"'
 
 
 @pytest.mark.parametrize(

@@ -78,6 +78,7 @@ def test_valid_request(repo: Path) -> None:
         "k": "x and not y",
         "m": "slow",
         "workers": 4,
+        "options": [],
     }
 
 

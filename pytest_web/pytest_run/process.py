@@ -52,12 +52,17 @@ def pytest_command(python: str, args: list[str]) -> list[str]:
     return [python, "-m", "pytest", "-p", PLUGIN_MODULE, *args]
 
 
-@cache
 def has_xdist(python: str) -> bool:
     """Whether the interpreter that runs the tests can import pytest-xdist."""
+    return has_module(python, "xdist")
+
+
+@cache
+def has_module(python: str, module: str) -> bool:
+    """Whether the interpreter that runs the tests can import `module` (a plugin's)."""
     try:
         done = subprocess.run(
-            [python, "-c", "import xdist"],
+            [python, "-c", f"import {module}"],
             capture_output=True,
             timeout=60,
             stdin=subprocess.DEVNULL,
@@ -67,9 +72,10 @@ def has_xdist(python: str) -> bool:
     return done.returncode == 0
 
 
-def workers_args(python: str, workers: int) -> list[str]:
-    """`-n N` for N > 0; with 0, `-n 0` only where xdist exists (so `--pdb` keeps working)."""
-    if workers > 0:
+def workers_args(python: str, workers: int | str) -> list[str]:
+    """`-n N` for N > 0 (or `auto`); with 0, `-n 0` only where xdist exists (so `--pdb` keeps
+    working)."""
+    if workers == "auto" or (isinstance(workers, int) and workers > 0):
         return ["-n", str(workers)]
     return ["-n", "0"] if has_xdist(python) else []
 

@@ -15,8 +15,10 @@ from typing import Any
 
 from pytest_web.core.events import ENV_RECORD, ENV_RUN, ENV_SECRET, ENV_URL, RunExit
 from pytest_web.core.hub import Hub, Run
+from pytest_web.pytest_run.options import plugins_needed
 from pytest_web.pytest_run.process import (
     child_env,
+    has_module,
     pytest_command,
     signal_group,
     spawn,
@@ -40,6 +42,10 @@ class RunBusy(Exception):
     """A run is active; only one runs at a time."""
 
 
+class RunRefused(Exception):
+    """The run asks for what the interpreter cannot do (an option whose plugin it lacks)."""
+
+
 @dataclass
 class Active:
     run: Run
@@ -60,10 +66,15 @@ class Runner:
         with self._lock:
             if self.active is not None:
                 raise RunBusy(f"run {self.active.run.id} is still running")
+            needed = plugins_needed(selection.options)
+            missing = sorted(p for p in needed if not has_module(self.python, p))
+            if missing:
+                raise RunRefused(f"{self.python} cannot import {', '.join(missing)}")
             workdir = tempfile.mkdtemp(prefix="pytest-web-run-")
             args = [
                 *expression_args(selection.k, selection.m),
                 *workers_args(self.python, selection.workers),
+                *selection.options,
                 *nodeid_args(selection.nodeids, Path(workdir) / "nodeids.txt"),
             ]
             command = pytest_command(self.python, args)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_web.pytest_run.options import OptionError, parse_options
+
 MAX_NODEIDS = 100_000
 MAX_NODEID_LENGTH = 4096
 MAX_EXPRESSION_LENGTH = 10_000
@@ -17,7 +19,7 @@ ARGV_LIMIT = 50_000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _WHOLE = re.compile(r"[0-9]{1,6}")
 """A whole number as a string. Not str.isdigit(): it accepts '²', which int() refuses."""
-RUN_FIELDS = {"nodeids", "k", "m", "workers"}
+RUN_FIELDS = {"nodeids", "k", "m", "workers", "options"}
 
 
 class SelectionError(ValueError):
@@ -31,10 +33,19 @@ class Selection:
     nodeids: list[str] = field(default_factory=list)
     k: str = ""
     m: str = ""
-    workers: int = 0
+    workers: int | str = 0
+    """xdist's `-n`: a number, or "auto"."""
+    options: list[str] = field(default_factory=list)
+    """Allowed pytest options, one argument each (`options.parse_options`)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"nodeids": self.nodeids, "k": self.k, "m": self.m, "workers": self.workers}
+        return {
+            "nodeids": self.nodeids,
+            "k": self.k,
+            "m": self.m,
+            "workers": self.workers,
+            "options": self.options,
+        }
 
 
 def check_expression(value: Any, flag: str) -> str:
@@ -81,17 +92,28 @@ def parse_selection(data: Any, root: Path) -> Selection:
         raise SelectionError("nodeids must be a list of strings")
     if len(nodeids) > MAX_NODEIDS:
         raise SelectionError(f"at most {MAX_NODEIDS} node ids per run")
-    workers = data.get("workers", 0)
-    if isinstance(workers, str) and _WHOLE.fullmatch(workers.strip()):
-        workers = int(workers)
-    if not isinstance(workers, int) or isinstance(workers, bool) or not 0 <= workers <= MAX_WORKERS:
-        raise SelectionError(f"workers must be a whole number from 0 to {MAX_WORKERS}")
+    try:
+        options = parse_options(data.get("options"))
+    except OptionError as error:
+        raise SelectionError(str(error)) from None
     return Selection(
         nodeids=list(dict.fromkeys(check_nodeid(n, root) for n in nodeids)),
         k=check_expression(data.get("k"), "-k"),
         m=check_expression(data.get("m"), "-m"),
-        workers=workers,
+        workers=check_workers(data.get("workers", 0)),
+        options=options,
     )
+
+
+def check_workers(value: Any) -> int | str:
+    """xdist's `-n`: a whole number from 0 to `MAX_WORKERS`, or "auto"."""
+    if isinstance(value, str) and value.strip() == "auto":
+        return "auto"
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_WORKERS:
+        raise SelectionError(f'workers must be a whole number from 0 to {MAX_WORKERS}, or "auto"')
+    return value
 
 
 def expression_args(k: str, m: str) -> list[str]:

@@ -17,7 +17,7 @@ from pytest_web.history.queries import (
     run_rows,
 )
 from pytest_web.pytest_run.discovery import Collection, DiscoveryError, discover
-from pytest_web.pytest_run.runner import RunBusy
+from pytest_web.pytest_run.runner import RunBusy, RunRefused
 from pytest_web.pytest_run.selection import Selection, SelectionError, check_expression
 from pytest_web.web.services import services
 
@@ -106,6 +106,8 @@ def start_run(selection: Selection) -> Run:
         return runner.start(selection)
     except RunBusy as error:
         abort(409, f"a run is already active: {error}")
+    except RunRefused as error:
+        abort(400, str(error))
     except OSError as error:
         abort(400, f"cannot start pytest: {error}")
 
