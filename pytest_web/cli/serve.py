@@ -31,6 +31,18 @@ from pytest_web.cli.server import serve
     help="A folder of CI result files that the page's 'Open results' lists (env "
     "PYTEST_WEB_ARTIFACTS). Uploads work without it.",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Rerun tests when a .py file of the repository is saved (the page can switch it too).",
+)
+@click.option(
+    "--watch-poll",
+    is_flag=True,
+    envvar="PYTEST_WEB_WATCH_POLL",
+    help="Watch by polling the files, where change events do not arrive (a Docker Desktop bind "
+    "mount; env PYTEST_WEB_WATCH_POLL=1).",
+)
 def serve_repo(
     repo: Path,
     host: str,
@@ -40,6 +52,8 @@ def serve_repo(
     data: Path | None,
     no_history: bool,
     artifacts: Path | None,
+    watch: bool,
+    watch_poll: bool,
 ) -> None:
     """Serve a browser UI for the pytest suite in REPO (default: the current folder).
 
@@ -57,6 +71,10 @@ def serve_repo(
             "PYTEST_WEB_ALLOW_HOSTS": ",".join(allow_host),
         }
     )
+    if watch:
+        os.environ["PYTEST_WEB_WATCH"] = "1"
+    if watch_poll:
+        os.environ["PYTEST_WEB_WATCH_POLL"] = "1"
     if artifacts is not None:
         os.environ["PYTEST_WEB_ARTIFACTS"] = str(artifacts.resolve())
     if no_history:

@@ -37,15 +37,20 @@ class Selection:
     """xdist's `-n`: a number, or "auto"."""
     options: list[str] = field(default_factory=list)
     """Allowed pytest options, one argument each (`options.parse_options`)."""
+    trigger: list[str] = field(default_factory=list)
+    """The saved files that started the run (watch mode)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "nodeids": self.nodeids,
             "k": self.k,
             "m": self.m,
             "workers": self.workers,
             "options": self.options,
         }
+        if self.trigger:
+            found["trigger"] = self.trigger
+        return found
 
 
 def check_expression(value: Any, flag: str) -> str:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import atexit
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 
+from pytest_web.core.fold import RunState
 from pytest_web.core.hub import Hub
 from pytest_web.history import History, HistoryError
+from pytest_web.history.queries import load_run, run_rows
 from pytest_web.pytest_run.runner import Runner
 from pytest_web.web import auth, errors, read_only, templating
 from pytest_web.web.render import Renderer
 from pytest_web.web.routes import api, health, history_pages, ingest, pages, results, stream
 from pytest_web.web.services import KEY, Services
 from pytest_web.web.settings import Settings
+from pytest_web.web.watching import Watching
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -31,15 +35,33 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     hub = Hub(sink=history.record if history else None)
     runner = Runner(hub, settings.repo, settings.python, settings.ingest_url)
     atexit.register(runner.shutdown)  # a stopping server leaves no pytest behind
+    watching = Watching(settings.repo, runner, latest_live(hub, history), settings.watch_poll)
+    atexit.register(watching.stop)
     templating.configure(app.jinja_env)
-    app.extensions[KEY] = Services(settings, hub, runner, Renderer(app.jinja_env), history)
+    renderer = Renderer(app.jinja_env)
+    app.extensions[KEY] = Services(settings, hub, runner, renderer, history, watching)
     app.jinja_env.globals["history_on"] = history is not None
     auth.init_app(app)
     errors.init_app(app)
     read_only.init_app(app)
     for module in (pages, history_pages, results, api, stream, ingest, health):
         app.register_blueprint(module.bp)
+    if settings.watch and not settings.read_only:
+        watching.set(True)
     return app
+
+
+def latest_live(hub: Hub, history: History | None) -> Callable[[], RunState | None]:
+    """The run a save reruns from: the current one, or after a restart the newest kept."""
+
+    def latest() -> RunState | None:
+        if hub.current is not None and hub.current.kind == "live":
+            return hub.current.state
+        rows = run_rows(history, limit=20) if history is not None else []
+        live = [row for row in rows if row["kind"] == "live"]
+        return load_run(history, live[0]["id"]) if live and history is not None else None
+
+    return latest
 
 
 def open_history(settings: Settings) -> History | None:

@@ -11,6 +11,7 @@ from pytest_web.history import History
 from pytest_web.pytest_run.runner import Runner
 from pytest_web.web.render import Renderer
 from pytest_web.web.settings import Settings
+from pytest_web.web.watching import Watching
 
 KEY = "pytest_web"
 
@@ -25,6 +26,7 @@ class Services:
     renderer: Renderer
     history: History | None
     """The run history, or None (read-only view, `--no-history`, or an unusable data folder)."""
+    watching: Watching
     collection: Run | None = None
     """The last discovery (`Fetch tests`), shown with the same views as a run."""
     problems: list[str] = field(default_factory=list)

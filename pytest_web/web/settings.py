@@ -29,6 +29,10 @@ class Settings:
     """Where run history is kept (None: no history)."""
     artifacts: Path | None = None
     """A folder of CI result files the page can open (`--artifacts`)."""
+    watch: bool = False
+    """Start watching for saves (`--watch`)."""
+    watch_poll: bool = False
+    """Watch by polling, for mounts where file events do not arrive (Docker Desktop)."""
 
     @classmethod
     def from_env(cls, overrides: dict[str, Any] | None = None) -> Settings:
@@ -42,6 +46,8 @@ class Settings:
             "artifacts": Path(env["PYTEST_WEB_ARTIFACTS"]).resolve()
             if env.get("PYTEST_WEB_ARTIFACTS")
             else None,
+            "watch": env.get("PYTEST_WEB_WATCH") == "1",
+            "watch_poll": env.get("PYTEST_WEB_WATCH_POLL") == "1",
             "allowed_hosts": LOOPBACK_HOSTS
             | {
                 h.strip().lower()

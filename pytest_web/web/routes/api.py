@@ -78,3 +78,28 @@ def test_history() -> ResponseReturnValue:
     return jsonify(
         {"nodeid": nodeid, "outcomes": found["outcomes"], "flaky": found["flaky_lately"]}
     )
+
+
+@bp.get("/watch")
+def watch_state() -> ResponseReturnValue:
+    """Whether saves rerun tests, which (`scope`), and the last save seen."""
+    return jsonify(services().watching.as_json())
+
+
+@bp.put("/watch")
+def set_watch() -> ResponseReturnValue:
+    """`{"enabled": bool, "scope": "affected"|"failed"|"all"}` (scope optional)."""
+    data = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(data, dict) or not isinstance(data.get("enabled"), bool):
+        abort(400, 'send JSON like {"enabled": true, "scope": "affected"}')
+    unknown = set(data) - {"enabled", "scope"}
+    if unknown:
+        abort(400, f"unknown fields: {', '.join(sorted(map(str, unknown)))}")
+    if services().settings.read_only:
+        abort(403, "read-only: this server shows result files and runs nothing")
+    scope = data.get("scope")
+    try:
+        services().watching.set(data["enabled"], scope if isinstance(scope, str) else None)
+    except ValueError as error:
+        abort(400, str(error))
+    return jsonify(services().watching.as_json())
