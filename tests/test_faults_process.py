@@ -15,16 +15,22 @@ from support import Server, launch_server, processes_in, stop_server, summary_co
 pytestmark = pytest.mark.slow
 
 SLEEPY = {
-    "collection": "import time\ntime.sleep(600)\n\ndef test_never():\n    pass\n",
+    "collection": (
+        "import pathlib, time\npathlib.Path('in-collection').touch()\ntime.sleep(600)\n\n"
+        "def test_never():\n    pass\n"
+    ),
     "setup": (
-        "import time, pytest\n\n@pytest.fixture\ndef slow():\n    time.sleep(600)\n\n"
+        "import pathlib, time, pytest\n\n@pytest.fixture\ndef slow():\n"
+        "    pathlib.Path('in-setup').touch()\n    time.sleep(600)\n\n"
         "def test_setup(slow):\n    pass\n"
     ),
     "teardown": (
-        "import time, pytest\n\n@pytest.fixture\ndef slow():\n    yield\n    time.sleep(600)\n\n"
+        "import pathlib, time, pytest\n\n@pytest.fixture\ndef slow():\n    yield\n"
+        "    pathlib.Path('in-teardown').touch()\n    time.sleep(600)\n\n"
         "def test_teardown(slow):\n    pass\n"
     ),
 }
+"""A test file that sleeps in one phase, and says so with a file named for the phase."""
 
 
 @pytest.mark.parametrize("workers", [0, 2])
@@ -35,16 +41,13 @@ def test_cancel_in_every_phase_stops_every_process(
     (tmp_path / f"test_{phase}.py").write_text(SLEEPY[phase])
     server = make_server(tmp_path)
     run_id = server.start_run(workers=workers)
-    deadline = time.monotonic() + 60
-    while len(processes_in(tmp_path)) < 1 + workers and time.monotonic() < deadline:
+    deadline = time.monotonic() + 60  # xdist workers start slowly on a loaded machine
+    while not (tmp_path / f"in-{phase}").exists():
+        assert time.monotonic() < deadline, f"pytest never reached its {phase}"
         time.sleep(0.1)
-    if phase != "collection":  # wait for the test to start: xdist workers collect slowly
-        while time.monotonic() < deadline:  # on a loaded machine
-            tests = server.api("GET", f"/api/runs/{run_id}").json()["tests"]
-            if tests and tests[0]["outcome"] == "running":
-                break
-            time.sleep(0.1)
-    time.sleep(1.5)  # well inside the phase
+    # In the phase now; let the reports of the phases before it reach the controller (xdist)
+    # and the server before the cancel.
+    time.sleep(1.5)
     assert server.api("POST", f"/api/runs/{run_id}/cancel").status_code == 202
     run = server.wait_run(run_id, timeout=30)
     assert run["status"] == "cancelled"
