@@ -99,3 +99,10 @@ def test_refused_files_are_named_on_the_page(
     html = viewer.get("/").text
     assert '<ul id="problems" class="problems" role="alert">' in html
     assert f"<li>refused {broken}:" in html
+
+
+def test_watch_mode_cannot_be_switched_on(viewer: FlaskClient) -> None:
+    response = viewer.put("/api/watch", json={"enabled": True}, headers={"HX-Request": "true"})
+    assert response.status_code == 403
+    assert response.get_json() == {"error": REFUSED}
+    assert viewer.get("/api/watch").get_json()["enabled"] is False
