@@ -60,6 +60,7 @@ def test_the_plugins_copies_of_the_names_are_the_servers() -> None:
     assert plugin.ENV_RUN == events.ENV_RUN
     assert plugin.ENV_SECRET == events.ENV_SECRET
     assert plugin.ENV_RECORD == events.ENV_RECORD
+    assert plugin.ENV_SPOOL == events.ENV_SPOOL
     assert plugin.ENV_COLLECT == events.ENV_COLLECT
     assert plugin.SECRET_HEADER == events.SECRET_HEADER
     assert plugin.TEXT_CAP == clean.TEXT_CAP

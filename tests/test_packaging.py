@@ -292,7 +292,10 @@ def test_wheel_holds_every_module_template_and_asset() -> None:
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         scripts = wheel.read(entry_points).decode()
         metadata = wheel.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
-    expected = {"pytest_web_plugin.py"}
+    expected = {
+        p.relative_to(ROOT / "plugin").as_posix()
+        for p in (ROOT / "plugin" / "pytest_web_plugin").glob("*.py")
+    }
     expected |= {p.relative_to(ROOT).as_posix() for p in (ROOT / "pytest_web").rglob("*.py")}
     expected |= {f"pytest_web/templates/{p.name}" for p in (ROOT / "templates").glob("*.html")}
     expected |= {

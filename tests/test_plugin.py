@@ -1,4 +1,4 @@
-"""`plugin/pytest_web_plugin.py` in real pytest subprocesses, reporting to a stdlib HTTP server.
+"""`plugin/pytest_web_plugin/` in real pytest subprocesses, reporting to a stdlib HTTP server.
 
 The subprocesses run with plugin autoloading off (`-p xdist` where needed): the interpreter's other
 plugins cost seconds of start-up and are no part of what is tested here.
@@ -19,11 +19,19 @@ from typing import Any
 import pytest
 
 from pytest_web.core.fold import RunState
+from pytest_web.results.record import read_record
 
 pytestmark = pytest.mark.slow
 
 PLUGIN_DIR = Path(__file__).resolve().parent.parent / "plugin"
-ENV_NAMES = ("PYTEST_WEB_URL", "PYTEST_WEB_RUN", "PYTEST_WEB_SECRET", "PYTEST_WEB_COLLECT")
+ENV_NAMES = (
+    "PYTEST_WEB_URL",
+    "PYTEST_WEB_RUN",
+    "PYTEST_WEB_SECRET",
+    "PYTEST_WEB_COLLECT",
+    "PYTEST_WEB_RECORD",
+    "PYTEST_WEB_SPOOL",
+)
 RUN_ID = "run-under-test"
 SECRET = "s3cret-for-tests"
 TIMEOUT = 120  # a hang fails the test instead of blocking the suite
@@ -213,7 +221,8 @@ def check_stream_shape(events: list[dict[str, Any]], nodeids: list[str], exitsta
         i for i, e in enumerate(events) if e["type"] in ("test_start", "test_end")
     )
     starts = [e["nodeid"] for e in of_type(events, "test_start")]
-    assert sorted(starts) == sorted(nodeids)  # each test starts exactly once
+    assert len(starts) == len(set(starts)) and set(starts) <= set(nodeids)  # once at most:
+    # a test that ends within the batch that starts it is posted as its end alone
     ends = ends_by_id(events)  # each test ends exactly once
     assert sorted(ends) == sorted(nodeids)
     position = {id(e): i for i, e in enumerate(events)}
@@ -392,13 +401,10 @@ def test_loading_both_module_names_reports_once(
     result.assert_outcomes(passed=1, failed=1)
     events = reporting.events
     check_stream_shape(events, ["test_suite.py::test_a", "test_suite.py::test_b"], exitstatus=1)
-    assert Counter(e["type"] for e in events) == {
-        "session_start": 1,
-        "collection": 1,
-        "test_start": 2,
-        "test_end": 2,
-        "session_end": 1,
-    }
+    kinds = Counter(e["type"] for e in events)
+    assert kinds["test_start"] <= 2
+    del kinds["test_start"]
+    assert kinds == {"session_start": 1, "collection": 1, "test_end": 2, "session_end": 1}
 
 
 def test_collect_error_is_reported(pytester: pytest.Pytester, reporting: Ingest) -> None:
@@ -640,7 +646,11 @@ def test_record_file_holds_the_same_events_as_the_stream(
     finally:
         reporting_env.undo()
     recorded = [json.loads(line) for line in record.read_text().splitlines()]
-    assert recorded == reporting.events
+    starts = [e for e in reporting.events if e["type"] == "test_start"]
+    assert all(start in recorded for start in starts)  # a test that ended in the same batch
+    assert [e for e in recorded if e["type"] != "test_start"] == [  # is posted as its end
+        e for e in reporting.events if e["type"] != "test_start"
+    ]
     assert [e["i"] for e in recorded] == list(range(1, len(recorded) + 1))
     assert folded(recorded) == SUITE_COUNTS
 
@@ -654,6 +664,28 @@ def test_record_alone_needs_no_server(pytester: pytest.Pytester, clean_env) -> N
     recorded = [json.loads(line) for line in record.read_text().splitlines()]
     assert "run" not in recorded[0]
     assert folded(recorded) == SUITE_COUNTS
+
+
+def test_the_spool_survives_a_hard_crash_and_reads_back_whole(
+    pytester: pytest.Pytester, clean_env
+) -> None:
+    """The server's spool is a memory mapping: a process that dies leaves every line written,
+    then zeros, which the reader takes as the end."""
+    spool = pytester.path / "spool.jsonl"
+    clean_env.setenv("PYTEST_WEB_SPOOL", str(spool))
+    pytester.makepyfile(
+        test_die="import os\n\ndef test_a():\n    pass\n\ndef test_die():\n    os._exit(3)\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "pytest_web_plugin", timeout=TIMEOUT)
+    assert result.ret == 3
+    assert spool.read_bytes().endswith(b"\0")  # never closed: the mapping's unwritten end
+    assert [(e["type"], e.get("nodeid")) for e in read_record(str(spool))] == [
+        ("session_start", None),
+        ("collection", None),
+        ("test_start", "test_die.py::test_a"),
+        ("test_end", "test_die.py::test_a"),
+        ("test_start", "test_die.py::test_die"),
+    ]
 
 
 def test_record_survives_a_hard_crash(pytester: pytest.Pytester, clean_env) -> None:

@@ -3,7 +3,7 @@ server adds. A run is the fold of its events (`fold.RunState.apply`), whatever t
 
 Events from outside (the plugin's POSTs, result files, the plugin's record read back after a
 crash) pass through `clean.event` first, which rebuilds them with exactly these fields and types.
-The plugin (standard library only, `plugin/pytest_web_plugin.py`) keeps its own copy of the names
+The plugin (standard library only, `plugin/pytest_web_plugin/`) keeps its own copy of the names
 below; `tests/test_events.py` checks the copies against this module.
 """
 
@@ -150,6 +150,8 @@ ENV_URL = "PYTEST_WEB_URL"
 ENV_RUN = "PYTEST_WEB_RUN"
 ENV_SECRET = "PYTEST_WEB_SECRET"
 ENV_RECORD = "PYTEST_WEB_RECORD"
+ENV_SPOOL = "PYTEST_WEB_SPOOL"
 ENV_COLLECT = "PYTEST_WEB_COLLECT"
-"""The plugin's environment: where to POST, the run and its secret, the record file, and the
-file a discovery's tests are written to."""
+"""The plugin's environment: where to POST, the run and its secret, a record file (a user's),
+the spool (the server's own write-through copy of a live run, read back after a crash; it ends
+in zero bytes until the run closes it), and the file a discovery's tests are written to."""

@@ -18,24 +18,26 @@ PLUGIN_MODULE = "pytest_web_plugin"
 
 @cache
 def plugin_dir() -> str:
-    """A private folder holding only the plugin file, to put on the child's PYTHONPATH.
+    """A private folder holding only the plugin package, to put on the child's PYTHONPATH.
 
-    Only that one module is added to the child's path, so it works for any interpreter that has
-    pytest, whether or not pytest-web is installed there, and shadows nothing of the project's.
+    Only that one package is added to the child's path, so it works for any interpreter that
+    has pytest, whether or not pytest-web is installed there, and shadows nothing of the
+    project's.
     """
     folder = tempfile.mkdtemp(prefix="pytest-web-plugin-")
     atexit.register(shutil.rmtree, folder, True)
-    shutil.copy(plugin_file(), os.path.join(folder, PLUGIN_MODULE + ".py"))
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(plugin_package(), os.path.join(folder, PLUGIN_MODULE), ignore=ignore)
     return folder
 
 
-def plugin_file() -> str:
-    """Where the plugin module is, found without importing it (that would import pytest: a
+def plugin_package() -> str:
+    """Where the plugin package is, found without importing it (that would import pytest: a
     tenth of the server's start, for a server that only starts pytest in a child)."""
     spec = importlib.util.find_spec(PLUGIN_MODULE)
-    if spec is None or not spec.origin:
+    if spec is None or not spec.submodule_search_locations:
         raise ImportError(f"{PLUGIN_MODULE} is not importable: is pytest-web installed?")
-    return spec.origin
+    return str(next(iter(spec.submodule_search_locations)))
 
 
 def child_env(extra: dict[str, str]) -> dict[str, str]:

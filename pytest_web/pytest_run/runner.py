@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_web.core.events import ENV_RECORD, ENV_RUN, ENV_SECRET, ENV_URL, RunExit
+from pytest_web.core.events import ENV_RUN, ENV_SECRET, ENV_SPOOL, ENV_URL, RunExit
 from pytest_web.core.hub import Hub, Run
 from pytest_web.pytest_run.options import plugins_needed
 from pytest_web.pytest_run.process import (
@@ -84,7 +84,7 @@ class Runner:
                     ENV_URL: self.ingest_url,
                     ENV_RUN: run.id,
                     ENV_SECRET: run.secret,
-                    ENV_RECORD: os.path.join(workdir, RECORD_NAME),
+                    ENV_SPOOL: os.path.join(workdir, RECORD_NAME),
                 }
             )
             try:

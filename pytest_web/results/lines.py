@@ -21,6 +21,8 @@ def json_lines(stream: Any, result: ResultFile) -> Iterator[dict[str, Any]]:
         if len(line) > MAX_LINE_BYTES:
             limit = MAX_LINE_BYTES // 2**20
             raise ResultFileError(result.path, f"line {number} is longer than {limit} MB")
+        if line.startswith(b"\0"):
+            return  # a spool's unwritten end: the run died before closing it
         if number == 1:
             line = line.removeprefix(b"\xef\xbb\xbf")
         if not line.strip():

@@ -1,0 +1,129 @@
+"""pytest-web's pytest plugin: reports a run's events to the pytest-web server.
+
+Standard library only, so it loads in any interpreter that has pytest, even one where
+pytest-web itself is not installed (put this folder's parent on PYTHONPATH and use
+``-p pytest_web_plugin``). It is a no-op unless ``--web-record`` or its environment variables
+are set:
+
+- ``--web-record=PATH`` (or ``PYTEST_WEB_RECORD``): write the run's events to PATH as JSON
+  lines (gzip-compressed when PATH ends in ``.gz``), flushed per line, with no server at all: a
+  CI job keeps the file as an artifact and ``pytest-web view PATH`` shows it later.
+- ``PYTEST_WEB_URL``, ``PYTEST_WEB_RUN``, ``PYTEST_WEB_SECRET``: POST the run's events in
+  batches to the server's ingest route.
+- ``PYTEST_WEB_SPOOL``: the server's own write-through copy of every event, read back only when
+  pytest died before the sender posted everything.
+- ``PYTEST_WEB_COLLECT``: write the collected tests of ``--collect-only`` as JSON to that path.
+
+Under xdist only the controller reports (workers' reports are re-fired there), so every test is
+counted once. Events are queued and sent by a background thread: the run never waits on the
+network, and if the server is unreachable the plugin says so once on stderr and goes quiet.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from typing import Any
+
+import pytest
+
+from pytest_web_plugin.collect import Collector
+from pytest_web_plugin.names import (
+    ENV_COLLECT,
+    ENV_RECORD,
+    ENV_RUN,
+    ENV_SECRET,
+    ENV_SPOOL,
+    ENV_URL,
+    SECRET_HEADER,
+    TEXT_CAP,
+)
+from pytest_web_plugin.record import MappedRecorder, Recorder
+from pytest_web_plugin.reporter import Reporter, Writer, phase_of
+from pytest_web_plugin.sender import Sender
+from pytest_web_plugin.text import say
+
+__all__ = [
+    "ENV_COLLECT",
+    "ENV_RECORD",
+    "ENV_RUN",
+    "ENV_SECRET",
+    "ENV_SPOOL",
+    "ENV_URL",
+    "SECRET_HEADER",
+    "TEXT_CAP",
+    "MappedRecorder",
+    "Recorder",
+    "Reporter",
+    "Sender",
+    "phase_of",
+    "pytest_addoption",
+    "pytest_configure",
+    "pytest_unconfigure",
+]
+
+_REPORTER_NAME = "pytest-web-reporter"
+_PARSERS: weakref.WeakSet[Any] = weakref.WeakSet()
+"""Parsers that already have our options: the module may be registered under two names."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    if parser in _PARSERS:  # registered as both pytest_web.plugin and pytest_web_plugin
+        return
+    _PARSERS.add(parser)
+    parser.getgroup("pytest-web").addoption(
+        "--web-record",
+        dest="web_record",
+        metavar="PATH",
+        default=None,
+        help="Write this run's events to PATH as JSON lines (.gz: compressed), flushed per line, "
+        "for `pytest-web view PATH` (also PYTEST_WEB_RECORD).",
+    )
+
+
+def _writers(config: pytest.Config) -> list[Writer]:
+    """The record file (``--web-record``: a bad path stops pytest; PYTEST_WEB_RECORD only
+    warns) and the server's spool."""
+    writers: list[Writer] = []
+    option_path = config.getoption("web_record", None)
+    record_path = os.environ.get(ENV_RECORD)
+    try:
+        if option_path:
+            writers.append(Recorder(str(option_path), fresh=True))
+        elif record_path:
+            writers.append(Recorder(record_path))
+    except OSError as error:
+        if option_path:
+            raise pytest.UsageError(f"--web-record: cannot write {option_path}: {error}") from None
+        say(f"pytest-web: cannot record to {record_path}: {error}\n")
+    spool_path = os.environ.get(ENV_SPOOL)
+    if spool_path:
+        try:
+            writers.append(MappedRecorder(spool_path))
+        except (OSError, ValueError) as error:
+            say(f"pytest-web: cannot spool to {spool_path}: {error}\n")
+    return writers
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput") or config.pluginmanager.has_plugin(_REPORTER_NAME):
+        return  # an xdist worker: the controller reports its tests
+    collect_path = os.environ.get(ENV_COLLECT)
+    if collect_path:
+        config.pluginmanager.register(Collector(collect_path), _REPORTER_NAME)
+        return
+    url, run, secret = (os.environ.get(name) for name in (ENV_URL, ENV_RUN, ENV_SECRET))
+    writers = _writers(config)
+    sender = Sender(url, secret) if url and run and secret else None
+    if sender is not None or writers:
+        reporter = Reporter(config, sender, writers, run if sender and run else "")
+        config.pluginmanager.register(reporter, _REPORTER_NAME)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    plugin = config.pluginmanager.get_plugin(_REPORTER_NAME)
+    if isinstance(plugin, Reporter):
+        try:
+            plugin.close()
+        except Exception:
+            pass
