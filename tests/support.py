@@ -180,6 +180,11 @@ SUMMARY_NAMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "
 """The counts of pytest's summary line that a run's `counts` holds."""
 
 
+def shown(counts: dict[str, int]) -> dict[str, int]:
+    """A run's counts as the page and the report show them: a zero `rerun` is left out."""
+    return {name: n for name, n in counts.items() if n or name != "rerun"}
+
+
 def summary_of(output: str) -> dict[str, int]:
     """The counts of pytest's final summary line in `output` (its last line with `-q`)."""
     last = output.strip().splitlines()[-1]

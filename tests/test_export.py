@@ -8,10 +8,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from test_results_formats import run_pytest, summary_of, write_suite
+from test_results_formats import run_pytest, write_suite
 
 from pytest_web.results import open_results
 from pytest_web.web.report import OPEN_ROWS
+from support import shown, summary_of
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +69,7 @@ def test_every_test_with_outcome_duration_traceback_and_output(report: dict) -> 
     text = report["text"]
     state = open_results([str(report["html"].with_name("run.jsonl.gz"))]).state
     assert text.count('<li class="t ') == len(state.tests)
-    counts = summary_of(report["run"]["stdout"])
+    counts = shown(summary_of(report["run"]["stdout"]))
     for name, number in counts.items():
         zero = "" if number else " zero"
         assert f'<span class="count o-{name}{zero}"><b>{number}</b>' in text

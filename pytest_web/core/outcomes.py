@@ -106,6 +106,13 @@ def has_result(outcome: str) -> bool:
     return outcome not in NO_RESULT
 
 
+def summary_shown(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """A run's summary as the page and the report show it: the six test outcomes always (a
+    zero dimmed), reruns when there were any (as pytest's summary line)."""
+    shown = [(name, counts.get(name, 0)) for name in COUNTED]
+    return shown + [(RERUN, counts[RERUN])] if counts.get(RERUN) else shown
+
+
 def shown_counts(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     """A group's non-zero outcomes in `SHOWN_ORDER`, as its summary lists them."""
     return [(name, counts[name]) for name in SHOWN_ORDER if counts.get(name)]

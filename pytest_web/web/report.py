@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_web import __version__
-from pytest_web.core.outcomes import UNEXPECTED, shown_counts
+from pytest_web.core.outcomes import UNEXPECTED, shown_counts, summary_shown
 from pytest_web.core.test_record import TestResult
 from pytest_web.core.tree import file_of
 from pytest_web.results.merge import Results
@@ -76,6 +76,7 @@ def render_report(results: Results, now: float | None = None, origin: str = "") 
     tests = list(state.tests.values())
     context: dict[str, Any] = {
         "run": state,
+        "summary": summary_shown(state.counts),
         "files": files_of(tests),
         "failing": [t for t in tests if t.outcome in UNEXPECTED],
         "omitted": omitted_text(tests),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_web.core.fold import RunState
-from pytest_web.core.outcomes import COUNTED, FAILED, FILTER_OF, has_result
+from pytest_web.core.outcomes import FAILED, FILTER_OF, has_result, summary_shown
 from pytest_web.core.test_record import TestResult
 from pytest_web.core.tree import Group
 
@@ -34,7 +34,7 @@ class Head:
     """Tests with a result (ran to an end)."""
     total: int
     counts: list[tuple[str, int]]
-    """pytest's summary counts, every category, in pytest's order."""
+    """pytest's summary counts (`outcomes.summary_shown`)."""
     flaky: int
     exit: str
     """pytest's exit status, or the process's when pytest never said."""
@@ -48,7 +48,7 @@ class Head:
 
 
 def head(state: RunState) -> Head:
-    counts = [(name, state.counts.get(name, 0)) for name in COUNTED]
+    counts = summary_shown(state.counts)
     failed = any(n for name, n in counts if name in FAILED) or state.exitstatus not in (None, 0, 5)
     if state.status == "running":
         tone = "running"
