@@ -21,7 +21,6 @@ from pytest_web.core.events import (
     Event,
     Location,
     Output,
-    Phase,
     RunCreated,
     RunExit,
     SessionEnd,
@@ -192,6 +191,7 @@ class RunState:
         if "location" in event:
             self._locate(test, event["location"])
         phases = event.get("phases") or []
+        subtests = False
         if len(phases) == 1:
             phase = phases[0]
             duration = phase["duration"]
@@ -199,20 +199,28 @@ class RunState:
         else:
             duration = sum(p["duration"] for p in phases)
             after = categories(phases)
+            subtests = any("subtest" in p for p in phases)
         worker = event.get("worker")
+        source = event.get("source")
         if RERUN in after:  # pytest-rerunfailures will run it again: an attempt, not its end
-            self._attempt(test, event.get("source", ""), RERUN, duration, phases, worker)
+            self._attempt(test, Attempt(source or "", RERUN, duration, phases, worker))
             self.counts[RERUN] += 1
             return {test.nodeid}
-        before = counted(test.phases) if test.phases else []
+        attempt = source is not None or test.attempts  # a file's, or after a rerun
+        if attempt and not test.attempts and test.source:  # a second attempt: keep the first,
+            first = Attempt(test.source, test.outcome, test.duration, test.phases, test.worker)
+            self._attempt(test, first)
+        before = counted(test.phases) if test.phases else []  # which the test held till now
         test.phases, test.duration, test.worker = phases, duration, worker
-        if any("subtest" in p for p in phases):  # its subtests count, but are not its outcome
+        if subtests:  # its subtests count, but are not its outcome
             after = counted(phases)
             test.outcome = worst_outcome(phases) or "notrun"
         else:
             test.outcome = worst(after) or "notrun"
-        if "source" in event or test.attempts:  # every attempt of a file, or of a rerun test
-            self._attempt(test, event.get("source", ""), test.outcome, duration, phases, worker)
+        if source is not None:
+            test.source = source
+        if test.attempts:  # the first attempt of a file is the test itself: nothing to keep
+            self._attempt(test, Attempt(source or "", test.outcome, duration, phases, worker))
         if before != after:  # a repeated end replaces, never double counts
             counts = self.counts
             if before:
@@ -224,24 +232,15 @@ class RunState:
                     counts.pop(name, None)  # no zero entries
         return {test.nodeid}
 
-    def _attempt(
-        self,
-        test: TestResult,
-        source: str,
-        outcome: str,
-        duration: float,
-        phases: list[Phase],
-        worker: str | None,
-    ) -> None:
+    def _attempt(self, test: TestResult, attempt: Attempt) -> None:
         """Keep one attempt of `test`; a test that failed in one and passed in another is flaky."""
-        test.source = source
         attempts = test.attempts
-        attempts.append(Attempt(source, outcome, duration, phases, worker))
+        attempts.append(attempt)
         if len(attempts) > 1:  # the outcomes seen, kept: a test repeated 100,000 times
             seen = self.attempt_outcomes.get(test.nodeid)  # must not scan them each time
             if seen is None:
                 seen = self.attempt_outcomes[test.nodeid] = {a.outcome for a in attempts}
-            seen.add(outcome)
+            seen.add(attempt.outcome)
             flaky = "passed" in seen and not FLAKY_FAILURES.isdisjoint(seen)
             self.flaky_count += flaky - test.flaky
             test.flaky = flaky
@@ -346,6 +345,6 @@ def _test_json(test: TestResult) -> dict[str, Any]:
         "outcome": test.outcome,
         "duration": test.duration,
     }
-    if test.attempts:  # read from result files
-        data.update(source=test.source, attempts=len(test.attempts), flaky=test.flaky)
+    if test.source or test.attempts:  # read from result files, or rerun
+        data.update(source=test.source, attempts=len(test.attempts) or 1, flaky=test.flaky)
     return data

@@ -8,7 +8,7 @@ from pytest_web.core.events import Phase
 from pytest_web.core.outcomes import categories, longrepr_of
 
 
-@dataclass
+@dataclass(slots=True)
 class Attempt:
     """One report of a test in a result file: where it came from and how it went."""
 
@@ -23,7 +23,7 @@ class Attempt:
         return longrepr_of(self.phases)
 
 
-@dataclass
+@dataclass(slots=True)
 class TestResult:
     """One test of a run, as the page shows it."""
 
@@ -38,7 +38,8 @@ class TestResult:
     source: str = ""
     """The result file of the attempt shown (empty for live runs)."""
     attempts: list[Attempt] = field(default_factory=list)
-    """Every attempt read from result files, in order (empty for live runs)."""
+    """Every attempt, in order, once there is more than one (read from several result files,
+    or run again by pytest-rerunfailures); a test that ran once is its own attempt."""
     flaky: bool = False
 
     @property

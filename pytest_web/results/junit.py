@@ -86,11 +86,25 @@ class Handler:
         self.case_depth = 0
         self.children: list[Child] = []
         self.child: Child | None = None
-        self.tests: dict[str, list[TestEnd]] = {}
+        self.tests: dict[str, TestEnd] = {}
+        """Each test's first testcase (most tests have no other)."""
+        self.more: dict[str, list[TestEnd]] = {}
+        """The testcases after the first, of tests read more than once."""
         self.collect_errors: list[CollectError] = []
         self.times: list[float] = []
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
+
+    def add(self, nodeid: str, event: TestEnd) -> None:
+        if nodeid in self.tests:
+            self.more.setdefault(nodeid, []).append(event)
+        else:
+            self.tests[nodeid] = event
+
+    def last(self, nodeid: str) -> TestEnd | None:
+        """The test's latest testcase so far."""
+        more = self.more.get(nodeid)
+        return more[-1] if more else self.tests.get(nodeid)
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         depth = self.depth = self.depth + 1
@@ -138,8 +152,11 @@ def read(stream: Any, result: ResultFile) -> Iterator[Event]:
     times = handler.times
     yield {"type": "session_start", "time": min(times) if times else None}
     yield from handler.collect_errors
-    for attempts in handler.tests.values():
-        yield from attempts
+    more = handler.more
+    for nodeid, first in handler.tests.items():
+        yield first
+        if nodeid in more:
+            yield from more[nodeid]
     yield {"type": "session_end", "exitstatus": None, "time": max(times) if times else None}
 
 
@@ -191,17 +208,13 @@ def testcase(handler: Handler, case: dict[str, str], children: list[Child]) -> N
             "phases": [phase],
             "source": handler.path,
         }
-        known = handler.tests.get(nodeid)
-        if known is None:
-            handler.tests[nodeid] = [passed]
-        else:
-            known.append(passed)
+        handler.add(nodeid, passed)
         return
     found = next((child for child in children if child.tag in RESULTS), None)
     kind = found.tag if found else "passed"
     message = found.attrs.get("message", "") if found else ""
     body = (found.text.strip() or message) if found else ""
-    attempts = handler.tests.get(nodeid)
+    last = handler.last(nodeid)
     if kind == "error" and message == "collection failure":
         handler.collect_errors.append({"type": "collect_error", "nodeid": nodeid, "longrepr": body})
         return
@@ -215,8 +228,8 @@ def testcase(handler: Handler, case: dict[str, str], children: list[Child]) -> N
             "duration": duration,
             "longrepr": body,
         }
-        if attempts and all(p["when"] != "teardown" for p in attempts[-1]["phases"]):
-            attempts[-1]["phases"].append(teardown)
+        if last and all(p["when"] != "teardown" for p in last["phases"]):
+            last["phases"].append(teardown)
             return  # the second testcase of a failed call plus a teardown error
         phases = [{"when": "call", "outcome": "passed", "duration": 0.0}, teardown]
     elif kind == "error":
@@ -248,4 +261,4 @@ def testcase(handler: Handler, case: dict[str, str], children: list[Child]) -> N
     if file:
         line = clean.line_number(case.get("line"))
         event["location"] = [file, line]  # pytest writes its 0-based line
-    handler.tests.setdefault(nodeid, []).append(event)
+    handler.add(nodeid, event)

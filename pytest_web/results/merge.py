@@ -99,11 +99,15 @@ def merged_events(files: list[ResultFile], state: RunState) -> Iterator[Event]:
     ended = 0
     statuses: list[int] = []
     for result in files:
-        for event in result.events:
+        fallback = inferred_status(result) if result.format == "junit" else 1
+        events, result.events = result.events, []  # each event is let go once folded: the
+        events.reverse()  # file and the run are not both held whole (1,000,000 tests)
+        while events:
+            event = events.pop()
             if event["type"] == "session_end":
                 ended += 1
                 status = event.get("exitstatus")
-                statuses.append(status if isinstance(status, int) else inferred_status(result))
+                statuses.append(status if isinstance(status, int) else fallback)
                 continue
             if event["type"] == "collection":
                 nodeids = dict.fromkeys([*state.tests, *event.get("nodeids", ())])
