@@ -235,7 +235,10 @@ class RunState:
     def _attempt(self, test: TestResult, attempt: Attempt) -> None:
         """Keep one attempt of `test`; a test that failed in one and passed in another is flaky."""
         attempts = test.attempts
-        attempts.append(attempt)
+        if isinstance(attempts, list):
+            attempts.append(attempt)
+        else:  # the shared empty default
+            attempts = test.attempts = [attempt]
         if len(attempts) > 1:  # the outcomes seen, kept: a test repeated 100,000 times
             seen = self.attempt_outcomes.get(test.nodeid)  # must not scan them each time
             if seen is None:
