@@ -10,6 +10,14 @@ import click
 
 from pytest_web.cli.options import DATA_OPTION, HELP, listening, token_from_env, warn_if_public
 from pytest_web.cli.server import serve
+from pytest_web.web.editor import EditorError, editor_template
+
+
+def _editor(value: str) -> str:
+    try:
+        return editor_template(value)
+    except EditorError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @click.command("serve", context_settings=HELP)
@@ -32,6 +40,21 @@ from pytest_web.cli.server import serve
     "PYTEST_WEB_ARTIFACTS). Uploads work without it.",
 )
 @click.option(
+    "--editor",
+    envvar="PYTEST_WEB_EDITOR",
+    default="",
+    callback=lambda ctx, param, value: _editor(value),
+    help="Open files in an editor from the page: vscode, vscode-insiders, cursor, pycharm, or a "
+    "URL template with {path} and {line} (env PYTEST_WEB_EDITOR). Off unless set.",
+)
+@click.option(
+    "--editor-root",
+    envvar="PYTEST_WEB_EDITOR_ROOT",
+    default="",
+    help="The repository's path where the editor runs, when it differs (a container's /repo "
+    "on the host; env PYTEST_WEB_EDITOR_ROOT).",
+)
+@click.option(
     "--watch",
     is_flag=True,
     help="Rerun tests when a .py file of the repository is saved (the page can switch it too).",
@@ -52,6 +75,8 @@ def serve_repo(
     data: Path | None,
     no_history: bool,
     artifacts: Path | None,
+    editor: str,
+    editor_root: str,
     watch: bool,
     watch_poll: bool,
 ) -> None:
@@ -71,6 +96,7 @@ def serve_repo(
             "PYTEST_WEB_ALLOW_HOSTS": ",".join(allow_host),
         }
     )
+    os.environ.update({"PYTEST_WEB_EDITOR": editor, "PYTEST_WEB_EDITOR_ROOT": editor_root})
     if watch:
         os.environ["PYTEST_WEB_WATCH"] = "1"
     if watch_poll:

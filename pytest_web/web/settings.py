@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_web.history.store import default_data_dir
+from pytest_web.web.editor import EditorError, editor_template
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
@@ -33,6 +34,10 @@ class Settings:
     """Start watching for saves (`--watch`)."""
     watch_poll: bool = False
     """Watch by polling, for mounts where file events do not arrive (Docker Desktop)."""
+    editor: str = ""
+    """The URL template of "open in editor" links (`editor.editor_template`; '' for none)."""
+    editor_root: str = ""
+    """The repository's path on the editor's machine, when it differs (a container's /repo)."""
 
     @classmethod
     def from_env(cls, overrides: dict[str, Any] | None = None) -> Settings:
@@ -47,6 +52,8 @@ class Settings:
             if env.get("PYTEST_WEB_ARTIFACTS")
             else None,
             "watch": env.get("PYTEST_WEB_WATCH") == "1",
+            "editor": editor_from_env(env.get("PYTEST_WEB_EDITOR", "")),
+            "editor_root": env.get("PYTEST_WEB_EDITOR_ROOT", "").rstrip("/"),
             "watch_poll": env.get("PYTEST_WEB_WATCH_POLL") == "1",
             "allowed_hosts": LOOPBACK_HOSTS
             | {
@@ -59,6 +66,15 @@ class Settings:
             values["token"] = env["PYTEST_WEB_TOKEN"]
         values.update(overrides or {})
         return cls(**values)
+
+
+def editor_from_env(value: str) -> str:
+    """PYTEST_WEB_EDITOR as a URL template; a bad one is said on stderr and left out."""
+    try:
+        return editor_template(value)
+    except EditorError as error:
+        print(f"pytest-web: warning: PYTEST_WEB_EDITOR ignored: {error}", file=sys.stderr)
+        return ""
 
 
 def data_dir_from_env(value: str | None) -> Path | None:
