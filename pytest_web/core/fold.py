@@ -37,6 +37,7 @@ from pytest_web.core.outcomes import (
     categories,
     category,
     counted,
+    has_result,
     worst,
     worst_outcome,
 )
@@ -79,6 +80,9 @@ class RunState:
     session_ended: bool = False
     last_plugin_event: int = 0
     seq: int = 0
+    done: int = 0
+    """Tests with a result (`outcomes.has_result`), kept as they end: a live page asks for it
+    with every update, and counting 100,000 tests each time would cost more than the update."""
     structure: int = 0
     flaky_count: int = 0
     """Tests that failed in one attempt and passed in another (result files only)."""
@@ -89,10 +93,6 @@ class RunState:
     @property
     def order(self) -> list[TestResult]:
         return list(self.tests.values())
-
-    @property
-    def done(self) -> int:
-        return sum(1 for t in self.tests.values() if t.outcome not in PENDING)
 
     def elapsed(self, now: float | None) -> float | None:
         """Seconds from the run's start to its end, or to `now` while it runs."""
@@ -211,12 +211,14 @@ class RunState:
             first = Attempt(test.source, test.outcome, test.duration, test.phases, test.worker)
             self._attempt(test, first)
         before = counted(test.phases) if test.phases else []  # which the test held till now
+        had_result = has_result(test.outcome)
         test.phases, test.duration, test.worker = phases, duration, worker
         if subtests:  # its subtests count, but are not its outcome
             after = counted(phases)
             test.outcome = worst_outcome(phases) or "notrun"
         else:
             test.outcome = worst(after) or "notrun"
+        self.done += has_result(test.outcome) - had_result
         if source is not None:
             test.source = source
         if test.attempts:  # the first attempt of a file is the test itself: nothing to keep

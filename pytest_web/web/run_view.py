@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_web.core.fold import RunState
-from pytest_web.core.outcomes import FAILED, FILTER_OF, has_result, summary_shown
+from pytest_web.core.outcomes import FAILED, FILTER_OF, summary_shown
 from pytest_web.core.test_record import TestResult
 from pytest_web.core.tree import Group
 
@@ -67,7 +67,7 @@ def head(state: RunState) -> Head:
     return Head(
         status=state.status,
         tone=tone,
-        done=sum(1 for t in state.tests.values() if has_result(t.outcome)),
+        done=state.done,
         total=len(state.tests),
         counts=counts,
         flaky=state.flaky_count,
