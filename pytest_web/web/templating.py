@@ -10,11 +10,14 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from pytest_web.core import clean
 from pytest_web.core.outcomes import COUNTED, FILTERS, has_result, outcome_class, status_class
 from pytest_web.core.tree import in_file, test_label
 from pytest_web.web.run_view import shown_command
 
 _PACKAGE = Path(__file__).resolve().parent.parent
+MAX_SHOWN = 1e9
+"""Seconds: longer (or not finite) is shown as nothing rather than as `nan min nan s`."""
 
 
 def asset_folder(name: str) -> str:
@@ -24,7 +27,8 @@ def asset_folder(name: str) -> str:
 
 
 def format_duration(seconds: float | None) -> str:
-    if seconds is None:
+    """`12 ms`, `3.40 s`, `2 min 5 s`; nothing for what is no duration (none, not finite)."""
+    if seconds is None or not 0 <= seconds < MAX_SHOWN:
         return ""
     if seconds < 1:
         return f"{seconds * 1000:.0f} ms"
@@ -35,9 +39,8 @@ def format_duration(seconds: float | None) -> str:
 
 def when(timestamp: float | None) -> str:
     """A run's time as the server's local date and minute."""
-    if not isinstance(timestamp, (int, float)):
-        return ""
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+    checked = clean.timestamp(timestamp)  # 1e300 breaks localtime: a page never fails on it
+    return "" if checked is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(checked))
 
 
 def what(run: dict[str, Any]) -> str:
