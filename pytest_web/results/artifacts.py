@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pytest_web.core import clean
 from pytest_web.results.merge import Results
 from pytest_web.results.read import read_file
 from pytest_web.results.source import ResultFile, ResultFileError
@@ -42,6 +43,8 @@ def artifact_path(root: Path, name: str) -> Path:
         raise ArtifactError("an artifact name must be 1 to 1024 characters")
     if _CONTROL.search(name):
         raise ArtifactError("control characters (NUL, newline…) are not allowed in a name")
+    if clean.repair(name) != name:
+        raise ArtifactError("the name is not UTF-8")
     if _ESCAPE.search(name):
         raise ArtifactError("percent escapes (%2e, %2f…) are not allowed in a name")
     if name.startswith("/") or "\\" in name or re.match(r"^[A-Za-z]:", name):
@@ -65,7 +68,8 @@ def artifact_path(root: Path, name: str) -> Path:
 
 
 def list_artifacts(root: Path | None) -> list[str]:
-    """Result-like files inside `root` (relative names, sorted), symlinks out left out."""
+    """Result-like files inside `root` (relative names, sorted), symlinks out left out, and
+    names that are not UTF-8 too: a page cannot show them, nor a form name them back."""
     if root is None or not root.is_dir():
         return []
     found = []
