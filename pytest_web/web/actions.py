@@ -49,6 +49,32 @@ def current_collection() -> Run | None:
     return services().collection
 
 
+def only_collected(nodeids: list[str]) -> tuple[list[str], str]:
+    """Those of `nodeids` the current collection knows (collected now when there is none), and
+    a note naming the others; 400 when none is known.
+
+    Opened result files can name any `.py` file as a test (`scripts.release::test_x` in a JUnit
+    file), and pytest would import it: only what pytest collected here is rerun.
+    """
+    if current_collection() is None:
+        discover_tests("", "")
+    collection = current_collection()
+    known = collection.state.tests if collection is not None else {}
+    kept = [n for n in nodeids if n in known]
+    left_out = [n for n in nodeids if n not in known]
+    if not left_out:
+        return kept, ""
+    more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
+    note = (
+        f"left out {len(left_out)} failed test(s) that the current collection does not know: "
+        + ", ".join(left_out[:5])
+        + more
+    )
+    if not kept:
+        abort(400, f"nothing to rerun: {note} (Fetch tests to collect again)")
+    return kept, f"Rerunning {len(kept)} failed test(s); {note}"
+
+
 def find_run(run_id: str) -> Run:
     """A run by id (or the last discovery); 404 when unknown."""
     collected = current_collection()

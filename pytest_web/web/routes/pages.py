@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, g, render_template, request
 from flask.typing import ResponseReturnValue
 
 from pytest_web.core.outcomes import FAILED
@@ -89,6 +89,8 @@ def _form_selection() -> dict[str, Any]:
         )
         if not failed:
             abort(400, "that run has no failed tests to rerun")
+        if source is not None and source.kind != "live":  # a result file names any .py
+            failed, g.notice = actions.only_collected(failed)
         data["nodeids"] = failed
     return data
 
@@ -100,7 +102,7 @@ def start() -> ResponseReturnValue:
     except SelectionError as error:
         abort(400, str(error))
     actions.start_run(selection)
-    response = Response(render_template("_notice.html", message=""))
+    response = Response(render_template("_notice.html", message=g.get("notice", "")))
     if request.form.get("past"):  # a past run's page does not follow live: go to the live page
         response.headers["HX-Redirect"] = "/"
     return response
