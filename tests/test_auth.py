@@ -11,14 +11,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from pytest_web.core.hub import Run
 from pytest_web.web import create_app
+from pytest_web.web.services import services
 from support import TOKEN, app_config
 
-COOKIE = "pytest-web-token-80"
+COOKIE = "pytest-web-session-80"
 """The cookie for the test client's `localhost` (port 80)."""
+
+
+def session_of(app: Flask) -> str:
+    """What the app's login cookie holds (never the token)."""
+    return services(app).settings.session
 
 
 @pytest.mark.parametrize("host", ["evil.com", "localhost.evil.com", "0.0.0.0", "127.0.0.1.nip.io"])
@@ -91,12 +98,14 @@ def test_the_bearer_token_works_in_any_case_of_the_scheme(anonymous: FlaskClient
     assert response.status_code == 200 and response.get_json() == {"runs": []}
 
 
-def test_the_token_in_the_url_sets_a_cookie_and_leaves_the_url(anonymous: FlaskClient) -> None:
+def test_the_token_in_the_url_sets_a_cookie_and_leaves_the_url(
+    app: Flask, anonymous: FlaskClient
+) -> None:
     login = anonymous.get("/runs", query_string={"token": TOKEN, "q": "x"})
     assert login.status_code == 302
     assert login.headers["Location"] == "/runs?q=x"
     cookie = login.headers["Set-Cookie"]
-    assert cookie.startswith(f"{COOKIE}={TOKEN};")
+    assert cookie.startswith(f"{COOKIE}={session_of(app)};")
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
     assert login.headers["Referrer-Policy"] == "no-referrer"
     page = anonymous.get("/")
@@ -118,9 +127,9 @@ def test_the_login_redirect_never_leaves_the_server(anonymous: FlaskClient) -> N
 
 
 def test_a_cookie_alone_reads_but_cannot_act_without_htmx(
-    anonymous: FlaskClient, active_run: Run
+    app: Flask, anonymous: FlaskClient, active_run: Run
 ) -> None:
-    anonymous.set_cookie(COOKIE, TOKEN)
+    anonymous.set_cookie(COOKIE, session_of(app))
     assert anonymous.get("/api/runs").status_code == 200
     forged = anonymous.post(f"/api/runs/{active_run.id}/cancel")
     assert forged.status_code == 403
@@ -131,8 +140,8 @@ def test_a_cookie_alone_reads_but_cannot_act_without_htmx(
     assert page.status_code == 202 and "Cancelling…" in page.text
 
 
-def test_a_cookie_of_another_port_is_ignored(anonymous: FlaskClient) -> None:
-    anonymous.set_cookie("pytest-web-token-1", TOKEN)
+def test_a_cookie_of_another_port_is_ignored(app: Flask, anonymous: FlaskClient) -> None:
+    anonymous.set_cookie("pytest-web-session-1", session_of(app))
     assert anonymous.get("/api/runs").status_code == 401
 
 

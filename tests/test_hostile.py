@@ -110,7 +110,10 @@ def test_cross_site_posts_to_ingest_are_refused(server: Server, repo: Path) -> N
 
 
 def test_cookie_of_another_port_is_ignored(server: Server, repo: Path) -> None:
-    other = {"Cookie": f"pytest-web-token-1={server.token}"}
+    session = requests.Session()
+    session.get(server.page_url, timeout=10)
+    value = next(iter(session.cookies)).value
+    other = {"Cookie": f"pytest-web-session-1={value}"}
     assert requests.get(server.url + "/", headers=other, timeout=10).status_code == 401
     nothing_ran(server, repo)
 

@@ -114,7 +114,8 @@ def test_token_in_url_becomes_a_cookie_and_disappears(demo_server: Server) -> No
     assert login.headers["Location"] == "/"
     cookie = login.headers["Set-Cookie"]
     port = demo_server.url.rsplit(":", 1)[1]
-    assert cookie.startswith(f"pytest-web-token-{port}=")
+    assert cookie.startswith(f"pytest-web-session-{port}=")
+    assert demo_server.token not in cookie  # the cookie holds a session value of its own
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
     page = session.get(demo_server.url + "/", timeout=10)
     assert page.status_code == 200 and "Fetch tests" in page.text

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
+from pytest_web.web.settings import TokenError, check_token
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -66,5 +68,9 @@ def warn_if_public(host: str, consequence: str) -> None:
 
 
 def token_from_env() -> str:
-    """PYTEST_WEB_TOKEN, or a fresh random token."""
-    return os.environ.get("PYTEST_WEB_TOKEN") or secrets.token_urlsafe(24)
+    """PYTEST_WEB_TOKEN, or a fresh random token; a usage error when it is too short."""
+    token = os.environ.get("PYTEST_WEB_TOKEN") or secrets.token_urlsafe(24)
+    try:
+        return check_token(token)
+    except TokenError as error:
+        raise click.UsageError(str(error)) from None

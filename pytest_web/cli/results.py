@@ -43,13 +43,13 @@ def view(files: tuple[str, ...], host: str, port: int, allow_host: tuple[str, ..
     pytest-reportlog (--report-log) and JUnit XML (--junitxml), in any mix. Several files are
     shards of one run: they merge by node id, and a test reported more than once keeps every
     attempt. A file that cannot be read is refused with the reason; the others still open."""
+    token = token_from_env()  # a bad token fails before the files are read
     gc.disable()  # what is read now lives as long as the server: the collector need never scan
     results = _open(files)  # it (a first pass over 100,000 tests' objects alone takes 0.1 s)
     read_only.LOADED = results
     read_only.prepare(results)
     gc.freeze()
     gc.enable()
-    token = token_from_env()
     warn_if_public(host, "can read these results")
     os.environ.update(
         {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -75,6 +76,7 @@ def serve(host: str, port: int, token: str) -> None:
     os.set_inheritable(sock.fileno(), True)
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else display_host(host)
     os.environ.setdefault("PYTEST_WEB_INGEST_URL", f"http://{local}:{port}/internal/event")
+    os.environ["PYTEST_WEB_SESSION"] = secrets.token_urlsafe(32)  # a new worker keeps it
     click.echo(f"pytest-web serving {os.environ.get('PYTEST_WEB_REPO')}")
     click.echo(f"open http://{display_host(host)}:{port}/?token={token}", err=False)
     sys.stdout.flush()

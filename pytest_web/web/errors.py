@@ -22,11 +22,16 @@ def render_error(status: int, message: str) -> tuple[Response | str, int]:
     return render_template(template, status=status, message=message), status
 
 
-def handle_http(error: HTTPException) -> tuple[Response | str, int]:
-    return render_error(error.code or 500, error.description or error.name)
+def handle_http(error: HTTPException) -> tuple[Response | str, int, dict[str, str]]:
+    """The error in our format, with the headers it carries (`Retry-After` of a 429)."""
+    body, status = render_error(error.code or 500, error.description or error.name)
+    kept = {k: v for k, v in error.get_headers() if k in ("Retry-After", "Allow")}
+    return body, status, kept
 
 
-def handle_unexpected(error: Exception) -> tuple[Response | str, int]:
+def handle_unexpected(
+    error: Exception,
+) -> tuple[Response | str, int] | tuple[Response | str, int, dict[str, str]]:
     if isinstance(error, HTTPException):
         return handle_http(error)
     current_app.logger.exception("unexpected error")

@@ -11,6 +11,7 @@ from pytest_web.history import History
 from pytest_web.pytest_run.runner import Runner
 from pytest_web.web.render import Renderer
 from pytest_web.web.settings import Settings
+from pytest_web.web.throttle import Throttle
 from pytest_web.web.watching import Watching
 
 KEY = "pytest_web"
@@ -33,6 +34,8 @@ class Services:
     """Result files `pytest-web view` refused or found odd, one line each."""
     sources: list[str] = field(default_factory=list)
     """The result files `pytest-web view` shows."""
+    throttle: Throttle = field(default_factory=Throttle)
+    """Wrong tokens per client address (`auth`)."""
 
 
 def services(app: Flask | None = None) -> Services:

@@ -13,6 +13,22 @@ from pytest_web.history.store import default_data_dir
 from pytest_web.web.editor import EditorError, editor_template
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+MIN_TOKEN_LENGTH = 16
+"""Shorter tokens are refused everywhere: guessing one must stay hopeless even unthrottled."""
+
+
+class TokenError(ValueError):
+    """The access token is too short to protect a server that runs code."""
+
+
+def check_token(token: str) -> str:
+    """`token`, or `TokenError` when it is shorter than `MIN_TOKEN_LENGTH`."""
+    if len(token) < MIN_TOKEN_LENGTH:
+        raise TokenError(
+            f"PYTEST_WEB_TOKEN must be at least {MIN_TOKEN_LENGTH} characters "
+            f"(it has {len(token)}); leave it unset for a random one"
+        )
+    return token
 
 
 @dataclass
@@ -22,6 +38,9 @@ class Settings:
     repo: Path
     python: str = sys.executable
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    session: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    """What the login cookie holds: random per server start, never the token (cookies ignore
+    ports, so another server on this host may be sent the cookie)."""
     ingest_url: str = ""
     allowed_hosts: frozenset[str] = LOOPBACK_HOSTS
     read_only: bool = False
@@ -38,6 +57,9 @@ class Settings:
     """The URL template of "open in editor" links (`editor.editor_template`; '' for none)."""
     editor_root: str = ""
     """The repository's path on the editor's machine, when it differs (a container's /repo)."""
+
+    def __post_init__(self) -> None:
+        check_token(self.token)
 
     @classmethod
     def from_env(cls, overrides: dict[str, Any] | None = None) -> Settings:
@@ -64,6 +86,8 @@ class Settings:
         }
         if env.get("PYTEST_WEB_TOKEN"):
             values["token"] = env["PYTEST_WEB_TOKEN"]
+        if env.get("PYTEST_WEB_SESSION"):  # set by the CLI: one per start, kept by new workers
+            values["session"] = env["PYTEST_WEB_SESSION"]
         values.update(overrides or {})
         return cls(**values)
 
