@@ -20,6 +20,7 @@ from typing import Any, cast
 
 from pytest_web.core import clean
 from pytest_web.core.events import PLUGIN_EVENTS, Event
+from pytest_web.history.private import UnsafeFolder, private_file, private_folder
 
 DB_NAME = "history.sqlite3"
 SCHEMA_VERSION = 1
@@ -75,9 +76,13 @@ def database_path(data_dir: Path, repo: Path) -> Path:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating when needed) a history file; `HistoryError` when that is impossible."""
+    """Open (creating when needed) a history file, in a folder only we can use, with it and its
+    -wal and -shm files 0600; `HistoryError` when that is impossible or the folder unsafe."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(path.parent, path.parent.parent)
+        for name in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm"))):
+            if name == path or name.exists():
+                private_file(name)
         db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
@@ -86,6 +91,8 @@ def connect(path: Path) -> sqlite3.Connection:
             raise HistoryError(f"{path}: written by a newer pytest-web (schema {version})")
         db.executescript(SCHEMA)
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    except UnsafeFolder as error:
+        raise HistoryError(str(error)) from None
     except (OSError, sqlite3.Error) as error:
         raise HistoryError(f"cannot use {path}: {error}") from None
     return db

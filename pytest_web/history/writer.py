@@ -18,6 +18,7 @@ from typing import Any
 from pytest_web.core.events import Event, RunExit
 from pytest_web.core.fold import RunState
 from pytest_web.core.outcomes import has_result
+from pytest_web.history.private import private_file
 from pytest_web.history.store import (
     connect,
     database_path,
@@ -170,7 +171,9 @@ class History:
     def claim(self) -> bool:
         """Hold a shared lock on the file for this server's life; True when no other server
         holds one (only then may runs left 'running' be taken as interrupted)."""
-        self._lock_file = open(self.path.with_suffix(".lock"), "a")  # noqa: SIM115 (held)
+        lock = self.path.with_suffix(".lock")
+        private_file(lock)
+        self._lock_file = open(lock, "a")  # noqa: SIM115 (held for the server's life)
         try:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
             alone = True
