@@ -122,7 +122,7 @@ def replay(batches: list[bytes]) -> None:
     from pytest_web.pytest_run.runner import Active
     from pytest_web.web import create_app
 
-    app = create_app({"repo": Path("."), "token": "t"})
+    app = create_app({"repo": Path("."), "token": "bench-token-0123456789"})
     ext = app.extensions["pytest_web"]
     hub, renderer, runner = ext["hub"], ext["renderer"], ext["runner"]
     events = sum(len(json.loads(b)) for b in batches)
@@ -138,7 +138,11 @@ def replay(batches: list[bytes]) -> None:
         response = client.post(
             "/internal/event",
             data=body,
-            headers={"Content-Type": "application/json", "X-Pytest-Web-Secret": run.secret},
+            headers={
+                "Content-Type": "application/json",
+                "X-Pytest-Web-Run": run.id,
+                "X-Pytest-Web-Secret": run.secret,
+            },
         )
         assert response.status_code == 202, response.text
     ingest = time.perf_counter() - start

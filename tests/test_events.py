@@ -63,6 +63,7 @@ def test_the_plugins_copies_of_the_names_are_the_servers() -> None:
     assert plugin.ENV_SPOOL == events.ENV_SPOOL
     assert plugin.ENV_COLLECT == events.ENV_COLLECT
     assert plugin.SECRET_HEADER == events.SECRET_HEADER
+    assert plugin.RUN_HEADER == events.RUN_HEADER
     assert plugin.TEXT_CAP == clean.TEXT_CAP
 
 

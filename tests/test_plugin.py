@@ -295,6 +295,7 @@ def test_events_of_a_run(pytester: pytest.Pytester, reporting: Ingest, workers: 
 
     for headers, batch in reporting.posts:
         assert headers["X-Pytest-Web-Secret"] == SECRET
+        assert headers["X-Pytest-Web-Run"] == RUN_ID
         assert headers["Content-Type"] == "application/json"
         assert isinstance(batch, list) and batch
     events = reporting.events

@@ -15,16 +15,21 @@ from events import FAILING, ended, start_run
 from flask import Flask
 from flask.testing import FlaskClient
 
+from pytest_web.core.events import RUN_HEADER, SECRET_HEADER
 from pytest_web.core.hub import Run
-from pytest_web.web.routes.ingest import SECRET_HEADER
 from pytest_web.web.services import services
 from support import TOKEN
 
 URL = "/internal/event"
 
 
-def post_json(client: FlaskClient, body: object, secret: str = "") -> int:
-    headers = {SECRET_HEADER: secret} if secret else {}
+def caller(run: Run, secret: str | None = None) -> dict[str, str]:
+    """The headers the plugin of `run` sends: its id and its secret (or `secret`)."""
+    return {RUN_HEADER: run.id, SECRET_HEADER: run.secret if secret is None else secret}
+
+
+def post_json(client: FlaskClient, body: object, headers: dict[str, str] | None = None) -> int:
+    headers = headers or {}
     return client.post(
         URL, data=json.dumps(body), headers=headers, content_type="application/json"
     ).status_code
@@ -35,11 +40,7 @@ def test_events_of_the_active_run_with_its_secret_are_folded(
 ) -> None:
     end = {**ended(FAILING, "failed", "boom"), "run": active_run.id, "i": 1}
     exit_ = {"type": "run_exit", "run": active_run.id, "returncode": 0}
-    response = anonymous.post(
-        URL,
-        json=[end, exit_],
-        headers={SECRET_HEADER: active_run.secret},
-    )
+    response = anonymous.post(URL, json=[end, exit_], headers=caller(active_run))
     assert response.status_code == 202
     assert response.get_json() == {"accepted": 1}  # run_exit is the server's own event
     test = active_run.state.tests[FAILING]
@@ -66,8 +67,8 @@ def test_what_a_cross_site_form_can_send_is_415(
         ("NaN", 400, "a number, not an object"),
         (json.dumps([{"run": "a"}, {"run": "b"}]), 400, "two runs in one batch"),
         (json.dumps([{"type": "test_end"}] * 5001), 400, "more than 5000 events"),
-        (json.dumps({"type": "test_end", "run": 5}), 403, "a run id that is not a string"),
-        (json.dumps({"type": "test_end", "run": "other"}), 403, "not the active run"),
+        (json.dumps({"type": "test_end", "run": 5}), 400, "a run id that is not a string"),
+        (json.dumps({"type": "test_end", "run": "other"}), 400, "not the run of the headers"),
     ],
 )
 def test_malformed_or_foreign_batches_change_nothing(
@@ -75,7 +76,7 @@ def test_malformed_or_foreign_batches_change_nothing(
 ) -> None:
     seq = active_run.state.seq
     response = anonymous.post(
-        URL, data=body, content_type="application/json", headers={SECRET_HEADER: active_run.secret}
+        URL, data=body, content_type="application/json", headers=caller(active_run)
     )
     assert response.status_code == status, why
     assert "error" in response.get_json()
@@ -85,18 +86,23 @@ def test_malformed_or_foreign_batches_change_nothing(
 def test_the_active_runs_events_need_its_secret(anonymous: FlaskClient, active_run: Run) -> None:
     event = {**ended(FAILING, "passed"), "run": active_run.id}
     assert post_json(anonymous, event) == 403
-    assert post_json(anonymous, event, secret="guessed") == 403
+    assert post_json(anonymous, event, caller(active_run, secret="guessed")) == 403
+    assert post_json(anonymous, event, {SECRET_HEADER: active_run.secret}) == 403  # no run id
+    other = {RUN_HEADER: "other", SECRET_HEADER: active_run.secret}
+    assert post_json(anonymous, event, other) == 403
     assert active_run.state.tests[FAILING].outcome == "queued"
 
 
 def test_without_an_active_run_every_batch_is_refused(anonymous: FlaskClient, app: Flask) -> None:
     run = start_run(services(app).hub)  # the hub's current run, but nothing runs it
-    assert post_json(anonymous, {**ended(FAILING, "passed"), "run": run.id}, run.secret) == 403
+    assert post_json(anonymous, {**ended(FAILING, "passed"), "run": run.id}, caller(run)) == 403
 
 
 def test_a_body_over_the_cap_is_413(anonymous: FlaskClient, active_run: Run) -> None:
     huge = json.dumps([{"type": "output", "run": active_run.id, "text": "x" * (9 * 1024 * 1024)}])
-    response = anonymous.post(URL, data=huge, content_type="application/json")
+    response = anonymous.post(
+        URL, data=huge, content_type="application/json", headers=caller(active_run)
+    )
     assert response.status_code == 413
 
 
@@ -105,7 +111,7 @@ def test_lone_surrogates_are_replaced_not_kept(anonymous: FlaskClient, active_ru
     body = json.dumps(event)  # the lone surrogate goes out escaped: "\\ud800"
     assert "\\ud800" in body
     response = anonymous.post(
-        URL, data=body, content_type="application/json", headers={SECRET_HEADER: active_run.secret}
+        URL, data=body, content_type="application/json", headers=caller(active_run)
     )
     assert response.status_code == 202
     longrepr = active_run.state.tests[FAILING].longrepr

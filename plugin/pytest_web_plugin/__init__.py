@@ -35,6 +35,7 @@ from pytest_web_plugin.names import (
     ENV_SECRET,
     ENV_SPOOL,
     ENV_URL,
+    RUN_HEADER,
     SECRET_HEADER,
     TEXT_CAP,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "ENV_SECRET",
     "ENV_SPOOL",
     "ENV_URL",
+    "RUN_HEADER",
     "SECRET_HEADER",
     "TEXT_CAP",
     "MappedRecorder",
@@ -114,7 +116,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     url, run, secret = (os.environ.get(name) for name in (ENV_URL, ENV_RUN, ENV_SECRET))
     writers = _writers(config)
-    sender = Sender(url, secret) if url and run and secret else None
+    sender = Sender(url, run, secret) if url and run and secret else None
     if sender is not None or writers:
         reporter = Reporter(config, sender, writers, run if sender and run else "")
         config.pluginmanager.register(reporter, _REPORTER_NAME)

@@ -8,5 +8,7 @@ ENV_COLLECT = "PYTEST_WEB_COLLECT"
 ENV_RECORD = "PYTEST_WEB_RECORD"
 ENV_SPOOL = "PYTEST_WEB_SPOOL"
 SECRET_HEADER = "X-Pytest-Web-Secret"
+RUN_HEADER = "X-Pytest-Web-Run"
+"""The run's secret and id travel in headers: the server checks them before reading a body."""
 TEXT_CAP = 1024 * 1024
 """Characters kept per traceback or captured section (the server's `core.clean.TEXT_CAP`)."""

@@ -17,7 +17,7 @@ import time
 import urllib.parse
 from typing import Any
 
-from pytest_web_plugin.names import SECRET_HEADER
+from pytest_web_plugin.names import RUN_HEADER, SECRET_HEADER
 from pytest_web_plugin.text import say
 
 BATCH_SECONDS = 0.05
@@ -39,9 +39,9 @@ class Refused(Exception):
 class Sender:
     """Posts queued events in batches from a daemon thread; never blocks the run."""
 
-    def __init__(self, url: str, secret: str) -> None:
+    def __init__(self, url: str, run: str, secret: str) -> None:
         parts = urllib.parse.urlsplit(url)
-        self.url, self.secret = url, secret
+        self.url, self.run, self.secret = url, run, secret
         self.https = parts.scheme == "https"
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port
         self.path = parts.path or "/"
@@ -105,7 +105,11 @@ class Sender:
         if not batch or self.failed:
             return
         body = ("[" + ",".join(batch) + "]").encode()
-        headers = {"Content-Type": "application/json", SECRET_HEADER: self.secret}
+        headers = {
+            "Content-Type": "application/json",
+            RUN_HEADER: self.run,
+            SECRET_HEADER: self.secret,
+        }
         while True:
             reused = self.connection is not None
             try:

@@ -144,7 +144,9 @@ PLUGIN_EVENTS = frozenset(
 server's own."""
 
 SECRET_HEADER = "X-Pytest-Web-Secret"
-"""The header carrying a live run's secret on the plugin's POSTs."""
+RUN_HEADER = "X-Pytest-Web-Run"
+"""The headers carrying a live run's secret and id on the plugin's POSTs: the server checks
+both before it reads the body."""
 
 ENV_URL = "PYTEST_WEB_URL"
 ENV_RUN = "PYTEST_WEB_RUN"

@@ -1,18 +1,20 @@
 """The plugin's ingest route: JSON batches of events for the active run, with its secret.
 
-Every event passes the door (`core.clean.event`) before it is folded: what a POST carries can
-change the run only in the ways a well-formed event can.
+Who is calling is checked from the headers alone (the run's id and its secret) before a byte of
+the body is read: an unauthenticated caller costs no parsing. Every event then passes the door
+(`core.clean.event`) before it is folded: what a POST carries can change the run only in the
+ways a well-formed event can. A malformed batch is a 400 and one short log line.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NoReturn
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request
 
 from pytest_web.core import clean
-from pytest_web.core.events import SECRET_HEADER, Event
+from pytest_web.core.events import RUN_HEADER, SECRET_HEADER, Event
 from pytest_web.core.hub import Run
 from pytest_web.web.services import services
 
@@ -20,39 +22,61 @@ bp = Blueprint("ingest", __name__, url_prefix="/internal")
 
 MAX_BATCH = 5000
 MAX_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 8
+"""A batch > event > phases > phase > sections > section: deeper is no event of ours."""
 
 
-def _raw_events(data: Any) -> list[Any]:
-    raw = data if isinstance(data, list) else [data]
-    if len(raw) > MAX_BATCH or not all(isinstance(e, dict) for e in raw):
-        abort(400, "expected a JSON object or a list of at most 5000 objects")
-    return raw
-
-
-def _run_of(raw: list[Any]) -> Run:
-    run_ids = {e.get("run") for e in raw}
-    if len(run_ids) != 1:
-        abort(400, "a batch carries events of exactly one run")
-    run_id = run_ids.pop()
+def _caller() -> Run:
+    """The active run, if the headers name it and carry its secret; 403 otherwise."""
+    run_id = request.headers.get(RUN_HEADER, "")
     secret = request.headers.get(SECRET_HEADER, "")
-    run = services().runner.accepts(run_id, secret) if isinstance(run_id, str) else None
+    run = services().runner.accepts(run_id, secret) if run_id and secret else None
     if run is None:
         abort(403, "not the active run, or not its secret")
     return run
+
+
+def _refuse(run: Run, reason: str) -> NoReturn:
+    current_app.logger.warning("refused an event batch of run %s: %s", run.id, reason)
+    abort(400, reason)
+
+
+def _depth_within(value: Any, limit: int) -> bool:
+    """Whether `value` nests at most `limit` lists and objects deep (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            if depth > limit:
+                return False
+            stack.extend(
+                (child, depth + 1) for child in (item.values() if isinstance(item, dict) else item)
+            )
+    return True
+
+
+def _raw_events(run: Run, body: bytes) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        _refuse(run, "the body is not valid JSON (or is nested too deeply)")
+    raw = data if isinstance(data, list) else [data]
+    if len(raw) > MAX_BATCH or not all(isinstance(e, dict) for e in raw):
+        _refuse(run, f"expected a JSON object or a list of at most {MAX_BATCH} objects")
+    if not _depth_within(raw, MAX_DEPTH + 1):
+        _refuse(run, f"events nest deeper than {MAX_DEPTH} levels")
+    if any(e.get("run", run.id) != run.id for e in raw):
+        _refuse(run, "a batch carries events of its own run only")
+    return raw
 
 
 @bp.post("/event")
 def event() -> tuple[dict[str, int], int]:
     if request.mimetype != "application/json":
         abort(415, "events are JSON (Content-Type: application/json)")
+    run = _caller()
     request.max_content_length = MAX_BYTES  # also caps chunked bodies
-    body = request.get_data(cache=False)
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
-        abort(400, "the body is not valid JSON")
-    raw = _raw_events(data)
-    run = _run_of(raw)
+    raw = _raw_events(run, request.get_data(cache=False))
     accepted: list[Event] = [e for e in map(clean.event, raw) if e is not None]
     services().hub.publish(run, accepted)
     return {"accepted": len(accepted)}, 202
