@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import abort, request
+from werkzeug.exceptions import TooManyRequests
 
 from pytest_web.core.fold import RunState
 from pytest_web.core.hub import Run
@@ -22,17 +24,31 @@ from pytest_web.pytest_run.selection import Selection, SelectionError, check_exp
 from pytest_web.web.services import services
 
 COLLECTED_ID = "collected"
+COLLECT_WAIT = 5.0
+"""Seconds a request waits for the collection already running before it is refused (429)."""
 
 
 def discover_tests(k: object, m: object) -> Collection:
     """Collect with `-k`/`-m`, and show it as the current collection; a bad expression or a
-    broken suite is a 400 with pytest's words."""
+    broken suite is a 400 with pytest's words. One collection runs at a time: the others wait
+    up to `COLLECT_WAIT` seconds for it, then get a 429."""
     settings = services().settings
     try:
         k_expr, m_expr = check_expression(k, "-k"), check_expression(m, "-m")
-        collection = discover(settings.repo, settings.python, k_expr, m_expr)
-    except (SelectionError, DiscoveryError) as error:
+    except SelectionError as error:
         abort(400, str(error))
+    lock = services().collecting
+    if not lock.acquire(timeout=COLLECT_WAIT):
+        raise TooManyRequests(
+            "tests are being collected for another request: try again when that ends",
+            retry_after=max(1, math.ceil(COLLECT_WAIT)),
+        )
+    try:
+        collection = discover(settings.repo, settings.python, k_expr, m_expr)
+    except DiscoveryError as error:
+        abort(400, str(error))
+    finally:
+        lock.release()
     services().collection = collection_run(collection)
     return collection
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
@@ -36,6 +37,8 @@ class Services:
     """The result files `pytest-web view` shows."""
     throttle: Throttle = field(default_factory=Throttle)
     """Wrong tokens per client address (`auth`)."""
+    collecting: threading.Lock = field(default_factory=threading.Lock)
+    """Held while a `pytest --collect-only` runs: one collection at a time."""
 
 
 def services(app: Flask | None = None) -> Services:
