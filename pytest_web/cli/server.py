@@ -13,18 +13,34 @@ from typing import Any
 import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter as GunicornArbiter
 
 from pytest_web.web import create_app
 from pytest_web.web.services import services
 
 
+class Arbiter(GunicornArbiter):  # type: ignore[misc]  # gunicorn has no types
+    """gunicorn's arbiter, except that SIGHUP (a closed terminal, a supervisor's "reload") does
+    not reload: a reload replaces the worker, and the active run with it."""
+
+    def handle_hup(self) -> None:
+        self.log.warning("SIGHUP ignored: reloading would stop the active run")
+
+
 class PytestWebServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no types
     """gunicorn, configured in code: `-k gevent -w 1` (`worker.Worker`), short graceful timeout,
-    no control socket."""
+    no control socket, no reload on SIGHUP."""
 
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         super().__init__()
+
+    def run(self) -> None:
+        try:
+            Arbiter(self).run()
+        except RuntimeError as error:
+            print(f"\nError: {error}\n", file=sys.stderr)
+            sys.exit(1)
 
     def load_config(self) -> None:
         for key, value in self.options.items():

@@ -8,6 +8,7 @@ done once for the patch here; what it finds cannot change in between.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import metadata
@@ -36,8 +37,14 @@ def entry_points_read_once() -> Iterator[None]:
 
 
 class Worker(GeventWorker):  # type: ignore[misc]  # gunicorn has no types
-    """`-k gevent`, with the monkey-patching done on one entry point scan."""
+    """`-k gevent`, with the monkey-patching done on one entry point scan, and SIGHUP ignored
+    (gunicorn leaves it to kill the worker, and the active run with it, when a closed terminal
+    sends it to the whole process group)."""
 
     def patch(self) -> None:
         with entry_points_read_once():
             super().patch()
+
+    def init_signals(self) -> None:
+        super().init_signals()
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
