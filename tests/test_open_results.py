@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from test_results_formats import run_pytest, write_suite
 
 from pytest_web.results.artifacts import ArtifactError, artifact_path, display_name, list_artifacts
-from pytest_web.web.routes.results import UPLOAD_LIMIT
+from pytest_web.web.uploads import UPLOAD_LIMIT
 from support import Server, shown
 
 

@@ -11,7 +11,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,8 +22,11 @@ Sink = Callable[[RunState, list[Event]], None]
 
 KEEP_RUNS = 2
 """Runs held in memory (the current one among them); older ones are read back from history."""
-RESULTS_SLICE = 5000
-"""Events of opened result files handed to history at a time."""
+
+
+def results_id() -> str:
+    """A new id for a run of opened result files."""
+    return "results-" + time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
 
 
 @dataclass(slots=True)
@@ -92,20 +95,10 @@ class Hub:
         )
         return run
 
-    def add_results(self, events: Callable[[RunState], Iterable[Event]]) -> Run:
-        """A run of opened result files, folded from `events(state)` (each event applied before
-        the next is made) and handed to the sink in slices; kept, but not the current run."""
-        run_id = "results-" + time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
-        run = Run(RunState(run_id))
-        batch: list[Event] = []
-        for event in events(run.state):
-            run.state.apply(event)
-            batch.append(event)
-            if len(batch) >= RESULTS_SLICE and self.sink is not None:
-                self.sink(run.state, batch)
-                batch = []
-        if self.sink is not None:
-            self.sink(run.state, batch)
+    def add_results(self, state: RunState) -> Run:
+        """A run of opened result files, already folded (off the event loop, see
+        `web.uploads`) and kept by history separately: kept here too, but not the current run."""
+        run = Run(state)
         self.keep_run(run)
         return run
 

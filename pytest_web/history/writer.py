@@ -82,6 +82,23 @@ class History:
         except sqlite3.Error as error:
             self.problem = f"run history not saved ({self.path}): {error}"
 
+    def keep_packed(self, state: RunState, batches: list[bytes]) -> None:
+        """A finished run folded elsewhere (opened result files), from its events already packed
+        (`store.pack_slices`, work done off the event loop): its row, batches and end at once."""
+        try:
+            with self.lock:
+                with self.db:
+                    self.db.execute("BEGIN")
+                    self._insert_run(state)
+                    run_n, _ = self.batch_numbers[state.id]
+                    self.db.executemany(
+                        "INSERT INTO batches (run_n, k, events) VALUES (?, ?, ?)",
+                        ((run_n, k, blob) for k, blob in enumerate(batches)),
+                    )
+                self._finish(state)
+        except sqlite3.Error as error:
+            self.problem = f"run history not saved ({self.path}): {error}"
+
     def flush(self) -> None:
         """Write every waiting event now."""
         with self.lock:

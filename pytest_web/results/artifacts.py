@@ -20,7 +20,7 @@ from typing import Any
 from pytest_web.core import clean
 from pytest_web.results.merge import Results
 from pytest_web.results.read import read_file
-from pytest_web.results.source import ResultFile, ResultFileError
+from pytest_web.results.source import Budget, CapError, ResultFile, ResultFileError
 
 MAX_ARTIFACTS_LISTED = 500
 MAX_NAME = 1024
@@ -95,10 +95,12 @@ def display_name(filename: str | None, number: int) -> str:
     return name or f"upload {number}"
 
 
-def read_as(path: str, shown: str) -> ResultFile:
+def read_as(path: str, shown: str, budget: Budget | None = None) -> ResultFile:
     """Read `path` but name it `shown`, in the file and in each test's `source`."""
     try:
-        result = read_file(path)
+        result = read_file(path, budget)
+    except CapError as error:
+        raise CapError(shown, error.reason, error.per_request) from None
     except ResultFileError as error:
         raise ResultFileError(shown, error.reason) from None
     result.path = shown
@@ -109,23 +111,25 @@ def read_as(path: str, shown: str) -> ResultFile:
 
 
 def read_uploads(uploads: Iterable[Any], artifacts: Iterable[tuple[str, Path]]) -> Results:
-    """Uploaded files (werkzeug `FileStorage`) and artifacts, each read or refused."""
+    """Uploaded files (werkzeug `FileStorage`) and artifacts, each read or refused, all within
+    one request's caps (`Budget`)."""
     results = Results(None)
+    budget = Budget()
     folder = tempfile.mkdtemp(prefix="pytest-web-upload-")
     try:
         for number, upload in enumerate(uploads, start=1):
             path = os.path.join(folder, f"upload-{number}")
             upload.save(path)
-            _read_into(results, path, display_name(upload.filename, number))
+            _read_into(results, path, display_name(upload.filename, number), budget)
         for name, artifact in artifacts:
-            _read_into(results, str(artifact), name)
+            _read_into(results, str(artifact), name, budget)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return results
 
 
-def _read_into(results: Results, path: str, shown: str) -> None:
+def _read_into(results: Results, path: str, shown: str, budget: Budget) -> None:
     try:
-        results.files.append(read_as(path, shown))
+        results.files.append(read_as(path, shown, budget))
     except ResultFileError as error:
         results.errors.append(error)

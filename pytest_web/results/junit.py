@@ -79,8 +79,10 @@ class Handler:
     and removed when it closes, so the whitespace between 100,000 testcases costs nothing.
     """
 
-    def __init__(self, path: str, parser: Any) -> None:
-        self.path, self.parser = path, parser
+    def __init__(self, result: ResultFile, parser: Any) -> None:
+        self.path, self.parser = result.path, parser
+        self.count_element = result.tally.event
+        self.count_test = result.tally.test
         self.depth = 0
         self.case: dict[str, str] | None = None
         self.case_depth = 0
@@ -107,6 +109,7 @@ class Handler:
         return more[-1] if more else self.tests.get(nodeid)
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
+        self.count_element()
         depth = self.depth = self.depth + 1
         if depth > MAX_XML_DEPTH:
             raise ResultFileError(self.path, f"XML nested deeper than {MAX_XML_DEPTH} levels")
@@ -128,6 +131,7 @@ class Handler:
         if self.case is None:
             return
         if depth == self.case_depth:
+            self.count_test()
             testcase(self, self.case, self.children)
             self.case = None
         elif self.child is not None and depth == self.case_depth + 1:
@@ -138,7 +142,7 @@ class Handler:
 
 def read(stream: Any, result: ResultFile) -> Iterator[Event]:
     parser = guarded_parser()
-    handler = Handler(result.path, parser)
+    handler = Handler(result, parser)
     try:
         parser.ParseFile(stream)
     except expat.ExpatError as error:

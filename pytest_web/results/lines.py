@@ -13,11 +13,13 @@ def json_lines(stream: Any, result: ResultFile) -> Iterator[dict[str, Any]]:
     """Each line's object. A cut-off last line (a run killed mid-write) is dropped with a
     warning; any other bad line refuses the file."""
     number = 0
+    count = result.tally.event
     while True:
         line = stream.readline(MAX_LINE_BYTES + 1)
         if not line:
             return
         number += 1
+        count()
         if len(line) > MAX_LINE_BYTES:
             limit = MAX_LINE_BYTES // 2**20
             raise ResultFileError(result.path, f"line {number} is longer than {limit} MB")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pytest_web.core.events import Event
 from pytest_web.core.fold import RunState
 from pytest_web.results.read import read_file
-from pytest_web.results.source import ResultFile, ResultFileError
+from pytest_web.results.source import Budget, ResultFile, ResultFileError
 
 RUN_ID = "results"
 
@@ -55,6 +55,7 @@ def open_results(paths: Iterable[str], run_id: str = RUN_ID) -> Results:
 
 def _open(paths: Iterable[str], run_id: str) -> Results:
     results = Results(None)
+    budget = Budget()  # every file of one command together
     seen: set[str] = set()
     for path in paths:
         key = os.path.realpath(path) if "\0" not in str(path) else str(path)
@@ -62,7 +63,7 @@ def _open(paths: Iterable[str], run_id: str) -> Results:
             continue
         seen.add(key)
         try:
-            results.files.append(read_file(str(path)))
+            results.files.append(read_file(str(path), budget))
         except ResultFileError as error:
             results.errors.append(error)
     if results.files:
@@ -83,6 +84,16 @@ def merge(files: list[ResultFile], run_id: str = RUN_ID) -> RunState:
     for event in merged_events(files, state):
         state.apply(event)
     return state
+
+
+def merge_keeping_events(files: list[ResultFile], run_id: str) -> tuple[RunState, list[Event]]:
+    """`merge`, and the events it folded (for history to keep)."""
+    state = RunState(run_id)
+    events: list[Event] = []
+    for event in merged_events(files, state):
+        state.apply(event)
+        events.append(event)
+    return state, events
 
 
 def merged_events(files: list[ResultFile], state: RunState) -> Iterator[Event]:

@@ -35,6 +35,7 @@ def read(stream: Any, result: ResultFile) -> Iterator[Event]:
         event.pop("run", None)
         if event["type"] == "test_end":
             event["source"] = result.path
+            result.tally.test()
         ended = ended or kind == "session_end"
         yield event
     if not ended:

@@ -30,9 +30,9 @@ def read(stream: Any, result: ResultFile) -> Iterator[Event]:
             version = text(raw.get("pytest_version"))
             yield {"type": "session_start", "pytest_version": version}
         elif kind == "TestReport":
-            yield from _test_report(raw, open_tests, result.path)
+            yield from _test_report(raw, open_tests, result)
         elif kind == "CollectReport":
-            yield from _collect_report(raw, result.path)
+            yield from _collect_report(raw, result)
         elif kind == "SessionFinish":
             ended = True
             yield from _close_all(open_tests)
@@ -43,7 +43,7 @@ def read(stream: Any, result: ResultFile) -> Iterator[Event]:
 
 
 def _test_report(
-    raw: dict[str, Any], open_tests: dict[str, TestEnd], source: str
+    raw: dict[str, Any], open_tests: dict[str, TestEnd], result: ResultFile
 ) -> Iterator[Event]:
     if not isinstance(raw.get("nodeid"), str):
         return
@@ -54,11 +54,12 @@ def _test_report(
         yield open_tests.pop(nodeid)
         test = None
     if test is None:
+        result.tally.test()
         test = open_tests[nodeid] = {
             "type": "test_end",
             "nodeid": nodeid,
             "phases": [],
-            "source": source,
+            "source": result.path,
             "worker": text(raw["worker_id"]) if isinstance(raw.get("worker_id"), str) else None,
         }
         location = clean.location(raw.get("location"))
@@ -74,7 +75,7 @@ def _test_report(
         yield open_tests.pop(nodeid)
 
 
-def _collect_report(raw: dict[str, Any], source: str) -> Iterator[Event]:
+def _collect_report(raw: dict[str, Any], result: ResultFile) -> Iterator[Event]:
     nodeid, outcome = text(raw.get("nodeid")), raw.get("outcome")
     if outcome == "failed":
         longrepr = longrepr_text(raw.get("longrepr"))
@@ -87,7 +88,8 @@ def _collect_report(raw: dict[str, Any], source: str) -> Iterator[Event]:
             "duration": 0.0,
             "longrepr": longrepr,
         }
-        yield {"type": "test_end", "nodeid": nodeid, "phases": [phase], "source": source}
+        result.tally.test()
+        yield {"type": "test_end", "nodeid": nodeid, "phases": [phase], "source": result.path}
 
 
 def _close_all(open_tests: dict[str, TestEnd]) -> Iterator[Event]:

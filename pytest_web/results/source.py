@@ -26,6 +26,13 @@ MAX_LINE_BYTES = 16 * 1024 * 1024
 MAX_XML_DEPTH = 32
 """JUnit nests testsuites > testsuite > testcase > failure: anything deeper is refused."""
 CHUNK = 64 * 1024
+MAX_TESTS_PER_FILE = 200_000
+"""Test results (attempts included) per file: a 2 MB `.xz` can expand to 5.5 million."""
+MAX_EVENTS_PER_FILE = 2_000_000
+"""Records read per file: JSON lines, or XML elements."""
+MAX_TESTS_PER_REQUEST = 300_000
+MAX_EVENTS_PER_REQUEST = 3_000_000
+"""The same over every file of one upload (or one `view`/`export` command)."""
 
 MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz"}
 
@@ -39,6 +46,58 @@ class ResultFileError(Exception):
         self.reason = reason
 
 
+class CapError(ResultFileError):
+    """A file over a cap: of its own (`per_request` False) or of all the files read with it."""
+
+    def __init__(self, path: str, reason: str, per_request: bool) -> None:
+        super().__init__(path, reason)
+        self.per_request = per_request
+
+
+@dataclass
+class Budget:
+    """What one request (or command) may still read, over all its files."""
+
+    tests: int = field(default_factory=lambda: MAX_TESTS_PER_REQUEST)
+    events: int = field(default_factory=lambda: MAX_EVENTS_PER_REQUEST)
+
+
+class Tally:
+    """One file's tests and events, counted against its caps and its request's budget as they
+    are read, so a file over a cap stops being read at the cap."""
+
+    def __init__(self, path: str, budget: Budget) -> None:
+        self.path, self.budget = path, budget
+        self.tests_left = min(MAX_TESTS_PER_FILE, budget.tests)
+        self.events_left = min(MAX_EVENTS_PER_FILE, budget.events)
+        self.tests = self.events = 0
+
+    def test(self) -> None:
+        self.tests += 1
+        if self.tests > self.tests_left:
+            self._over("tests", MAX_TESTS_PER_FILE, MAX_TESTS_PER_REQUEST)
+
+    def event(self) -> None:
+        self.events += 1
+        if self.events > self.events_left:
+            self._over(
+                "events (JSON lines or XML elements)", MAX_EVENTS_PER_FILE, MAX_EVENTS_PER_REQUEST
+            )
+
+    def _over(self, what: str, per_file: int, per_request: int) -> None:
+        count = self.tests if what == "tests" else self.events
+        if count > per_file:
+            raise CapError(self.path, f"more than {per_file:,} {what} in one file", False)
+        raise CapError(
+            self.path, f"more than {per_request:,} {what} in all the files together", True
+        )
+
+    def close(self) -> None:
+        """What the file used is taken from its request's budget."""
+        self.budget.tests -= min(self.tests, self.budget.tests)
+        self.budget.events -= min(self.events, self.budget.events)
+
+
 @dataclass
 class ResultFile:
     """One file read into events (each `test_end` carries `source`), and what was odd about it."""
@@ -47,6 +106,8 @@ class ResultFile:
     format: str
     events: list[Event]
     warnings: list[str] = field(default_factory=list)
+    tally: Tally = field(default_factory=lambda: Tally("", Budget()), repr=False)
+    """Counts what is read against the caps (readers call `test()` and `event()`)."""
 
 
 class Source(io.RawIOBase):
