@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import secrets
 import signal
 import socket
@@ -15,6 +16,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter as GunicornArbiter
 
+from pytest_web.cli.worker import HEADER_TIMEOUT
 from pytest_web.web import create_app
 from pytest_web.web.services import services
 
@@ -72,6 +74,30 @@ def _stop_cleanly_on_sigterm(worker: Any) -> None:
     signal.signal(signal.SIGTERM, on_sigterm)
 
 
+MAX_CONNECTIONS = 10_000
+"""Connections the worker serves at once: slow clients waiting for their headers are cheap,
+and many of them must not leave the page without one (`gate`)."""
+SPARE_FILES = 256
+"""File descriptors kept for everything else: pytest's pipes, history, uploads."""
+
+
+def connections() -> int:
+    """As many connections as the file limit allows, up to `MAX_CONNECTIONS`: the soft limit is
+    raised to the hard one first (often 1,024 of 524,288)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = MAX_CONNECTIONS + SPARE_FILES
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        raised = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(100, min(MAX_CONNECTIONS, soft - SPARE_FILES))
+
+
 def display_host(host: str) -> str:
     if host in ("0.0.0.0", "::", ""):
         return "127.0.0.1"
@@ -103,7 +129,8 @@ def serve(host: str, port: int, token: str) -> None:
             "workers": 1,
             "graceful_timeout": 2,
             "timeout": 60,
-            "keepalive": 5,
+            "keepalive": HEADER_TIMEOUT,
+            "worker_connections": connections(),
             "control_socket_disable": True,
             "accesslog": None,
             "loglevel": "warning",
