@@ -8,11 +8,12 @@ normalized, without the token. Scripts send `Authorization: Bearer <token>`. Wro
 slowed down per client address (`throttle`).
 
 A cookie alone never starts or stops anything: POSTs also need htmx's `HX-Request` header, which
-a cross-site form cannot send, and the GETs that start a collection (`/tests?k=`,
-`/api/tests?k=`) need `Sec-Fetch-Site: same-origin` or `none`. A page on another port of this
-host is *same-site* (cookies flow) but never *same-origin*, so its `<img src>` is refused; `none`
-is a navigation the user started (typed, bookmarked, reloaded), which no page can cause. The
-plugin's ingest route has its own secret.
+a cross-site form cannot send (and another origin's script cannot either: a custom header needs a
+CORS preflight, which this server never grants), and the GETs that start a collection
+(`/tests?k=`, `/api/tests?k=`) need that header or `Sec-Fetch-Site: same-origin` or `none`. A page
+on another port of this host is *same-site* (cookies flow) but never *same-origin*, so its
+`<img src>` is refused; `none` is a navigation the user started (typed, bookmarked, reloaded),
+which no page can cause. The plugin's ingest route has its own secret.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def check_request() -> BaseResponse | None:
     if _same(request.cookies.get(cookie_name()), services().settings.session):
         if request.method in UNSAFE_METHODS and not is_htmx():
             abort(403, "use the page or an Authorization header to change anything")
-        if request.endpoint in STARTS_PYTEST and not _own_fetch():
+        if request.endpoint in STARTS_PYTEST and not (_own_fetch() or is_htmx()):
             abort(403, "only the page itself (or an Authorization header) can collect tests")
         return None
     abort(401, "open the address pytest-web printed at start (it carries ?token=...)")
