@@ -57,7 +57,7 @@ def measure(mode: str, tests: int, url: str, folder: str) -> tuple[float, float]
     config: Any = SimpleNamespace(
         pluginmanager=SimpleNamespace(get_plugin=lambda name: None), rootpath=folder
     )
-    sender = Sender(url, "secret") if "send" in mode else None
+    sender = Sender(url, "bench", "secret") if "send" in mode else None
     spool = os.path.join(folder, "spool.jsonl")
     writers: Any = [MappedRecorder(spool)] if "spool" in mode else []
     reporter = Reporter(config, sender, writers, "run-1" if sender else "")
