@@ -108,11 +108,6 @@ _SUSPECT = re.compile(rb"\\ud[89a-f]|Infinity|NaN|[0-9]e\+?[0-9]{2}")
 a number that is not finite or absurdly large (json.dumps writes 1e300 as `1e+300`)."""
 
 
-def pack_slices(events: list[Event], size: int = 5000) -> list[bytes]:
-    """`events` as stored batches of `size` (for a run folded elsewhere: `History.keep_packed`)."""
-    return [pack(events[start : start + size]) for start in range(0, len(events), size)]
-
-
 def unpack(blob: bytes) -> list[Event]:
     """A stored batch. Its events passed the door before they were kept, so they are trusted;
     a batch an older pytest-web kept with values that break pages is cleaned again."""

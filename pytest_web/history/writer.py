@@ -84,7 +84,7 @@ class History:
 
     def keep_packed(self, state: RunState, batches: list[bytes]) -> None:
         """A finished run folded elsewhere (opened result files), from its events already packed
-        (`store.pack_slices`, work done off the event loop): its row, batches and end at once."""
+        (`store.pack`, work done off the event loop): its row, batches and end at once."""
         try:
             with self.lock:
                 with self.db:

@@ -86,16 +86,6 @@ def merge(files: list[ResultFile], run_id: str = RUN_ID) -> RunState:
     return state
 
 
-def merge_keeping_events(files: list[ResultFile], run_id: str) -> tuple[RunState, list[Event]]:
-    """`merge`, and the events it folded (for history to keep)."""
-    state = RunState(run_id)
-    events: list[Event] = []
-    for event in merged_events(files, state):
-        state.apply(event)
-        events.append(event)
-    return state, events
-
-
 def merged_events(files: list[ResultFile], state: RunState) -> Iterator[Event]:
     """The events that fold `files` into one run, each to be applied to `state` before the next
     is asked for (a file's collection adds its tests after those `state` already knows)."""

@@ -17,17 +17,20 @@ from typing import Any
 
 from flask import abort, request
 
+from pytest_web.core.events import Event
 from pytest_web.core.fold import RunState
 from pytest_web.core.hub import Run, results_id
-from pytest_web.history.store import pack_slices
+from pytest_web.history.store import pack
 from pytest_web.results.artifacts import ArtifactError, artifact_path, read_uploads
-from pytest_web.results.merge import Results, merge_keeping_events
+from pytest_web.results.merge import Results, merged_events
 from pytest_web.results.source import MAX_FILE_BYTES, CapError
 from pytest_web.web.background import off_the_loop
 from pytest_web.web.services import services
 
 UPLOAD_LIMIT = MAX_FILE_BYTES + 1024 * 1024
 """Bytes per request (chunked uploads included): one file at its cap, or several smaller."""
+SLICE = 5000
+"""Events per batch kept in history."""
 
 
 @dataclass
@@ -53,14 +56,30 @@ def read_and_fold(uploads: list[Any], artifacts: list[tuple[str, Path]], keep: b
         results = read_uploads(uploads, artifacts)
         opened = Opened(results)
         if results.files and not any(_per_request(e) for e in results.errors):
-            opened.state, events = merge_keeping_events(results.files, results_id())
-            results.state = opened.state
-            opened.batches = pack_slices(events) if keep else []
+            opened.state, opened.batches = fold(results, keep)
         gc.freeze()
         return opened
     finally:
         if enabled:
             gc.enable()
+
+
+def fold(results: Results, keep: bool) -> tuple[RunState, list[bytes]]:
+    """The files' run, and its events packed for history in slices as they are folded (when
+    `keep`): each file's events are let go as they go, never all held at once."""
+    state = results.state = RunState(results_id())
+    batches: list[bytes] = []
+    batch: list[Event] = []
+    for event in merged_events(results.files, state):
+        state.apply(event)
+        if keep:
+            batch.append(event)
+            if len(batch) >= SLICE:
+                batches.append(pack(batch))
+                batch = []
+    if batch:
+        batches.append(pack(batch))
+    return state, batches
 
 
 def _per_request(error: Exception) -> bool:
