@@ -2,7 +2,7 @@
 event loop, then kept.
 
 Reading, merging and packing a request's files for history run in gevent's thread pool
-(`background.off_the_loop`): 200,000 tests are seconds of CPU, which on the loop would stall
+(`background.off_the_loop`): a million tests are seconds of CPU, which on the loop would stall
 every page, stream and live run (a 2 MB `.xz` of 5.5 million tests once held the one worker
 until gunicorn killed it, and the live run with it). Files over a cap (`results.source`) stop
 being read at the cap; a request over its caps is a 413 that names them.
@@ -46,9 +46,11 @@ def read_and_fold(uploads: list[Any], artifacts: list[tuple[str, Path]], keep: b
     """Read the files (each within its caps and the request's), merge them into one run, and
     pack its events for history when `keep`. Plain Python: it runs in a thread.
 
-    The garbage collector waits meanwhile: its full passes over the hundreds of thousands of
-    new objects would hold the interpreter, the event loop's thread included, for most of a
-    second at a time (and find nothing to free).
+    The garbage collector waits meanwhile, and what was made is then frozen (`gc.freeze`): a
+    full pass over the hundreds of thousands of new objects would hold the interpreter, the
+    event loop's thread included, for most of a second (and find nothing to free; frozen objects
+    are still freed when no longer referenced). With both, `/healthz` answered within 0.17 s
+    during a 200,000-test upload; without them, 0.9 s.
     """
     enabled = gc.isenabled()
     gc.disable()
