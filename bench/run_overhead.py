@@ -2,10 +2,10 @@
 
     python bench/run_overhead.py [--tests 10000] [--repeat 3] [--workers 0 2]
 
-1. End to end, for each worker count: plain `python -m pytest -p pytest_web_plugin [-n N]`
-   (the server's own command line; the plugin is idle without its variables) against the same
-   run started with `POST /api/runs` and timed until `GET /api/runs` says it is no longer
-   running (polled every 50 ms; the run list carries no tests, so polling is cheap).
+1. End to end, for each worker count: plain `python -m pytest -q [-n N]` as a user types it
+   (no plugin, the user's environment) against the same run started with `POST /api/runs` and
+   timed until `GET /api/runs` says it is no longer running (polled every 50 ms; the run list
+   carries no tests, so polling is cheap).
 2. Where the time goes: pytest with the plugin reporting to a do-nothing HTTP sink (the
    plugin's own cost), then the recorded batches replayed in-process through the ingest route
    (JSON, auth, fold), through `Hub.publish` alone, and through `Renderer.delta` as one page's
@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,10 +45,16 @@ def end_to_end(repo: Path, workers_list: list[int], repeat: int) -> list[tuple]:
     worker = server_worker(server)
     try:
         for workers in workers_list:
-            command = pytest_args(workers)
+            command = [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                *(["-n", str(workers)] * bool(workers)),
+            ]
             plain, served, plain_cpu, served_cpu, own_cpu = [], [], [], [], []
             for _ in range(repeat):
-                wall, cpu = run_plain(repo, command)
+                wall, cpu = run_plain(repo, command, dict(os.environ))
                 plain.append(wall)
                 plain_cpu.append(cpu)
                 cpu_before = cpu_seconds(worker)
@@ -121,10 +129,11 @@ def replay(batches: list[bytes]) -> None:
     from pytest_web.core.hub import Hub
     from pytest_web.pytest_run.runner import Active
     from pytest_web.web import create_app
+    from pytest_web.web.services import services
 
-    app = create_app({"repo": Path("."), "token": "bench-token-0123456789"})
-    ext = app.extensions["pytest_web"]
-    hub, renderer, runner = ext["hub"], ext["renderer"], ext["runner"]
+    app = create_app({"repo": Path("."), "token": "bench-token-0123456789", "data_dir": None})
+    shared = services(app)
+    hub, renderer, runner = shared.hub, shared.renderer, shared.runner
     events = sum(len(json.loads(b)) for b in batches)
     size = sum(len(b) for b in batches)
     print(f"  {len(batches)} batches, {events} events, {size / 1e6:.1f} MB of JSON")
