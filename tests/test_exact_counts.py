@@ -91,10 +91,10 @@ def test_counts_equal_pytests_summary_with_subtests_and_reruns(
     ]
     sub = state.tests["test_suite.py::test_sub"]
     assert sub.outcome == "failed"
-    assert [p["subtest"] for p in sub.phases if "subtest" in p][2] == {
-        "msg": "case",
-        "params": {"i": "2"},
-    }
+    failed = [p["subtest"] for p in sub.phases if "subtest" in p][2]
+    assert failed["msg"] == "case"  # and the parameter as pytest itself shows it (with xdist,
+    shown = f"SUBFAILED[case] (i={failed['params']['i']}) test_suite.py::test_sub"  # pytest 9.2
+    assert any(line.startswith(shown) for line in result.stdout.lines)  # shows i='2')
     assert state.tests["test_suite.py::TestUnit::test_u"].outcome == "passed"
 
 
