@@ -51,8 +51,11 @@ def test_cancel_in_every_phase_stops_every_process(
     assert server.api("POST", f"/api/runs/{run_id}/cancel").status_code == 202
     run = server.wait_run(run_id, timeout=30)
     assert run["status"] == "cancelled"
-    # In teardown the call had passed already: pytest counts it, and so do we.
-    assert run["counts"]["passed"] == (1 if phase == "teardown" else 0)
+    # In teardown the call had passed already: pytest counts it, and so do we, when pytest got
+    # to its session's end within the grace before SIGKILL (xdist waits for its workers, which a
+    # loaded machine can make longer than that: then pytest counted nothing, and neither do we).
+    counted = phase == "teardown" and run["exitstatus"] is not None
+    assert run["counts"]["passed"] == (1 if counted else 0)
     assert run["counts"]["failed"] == run["counts"]["error"] == 0
     wait_gone(tmp_path)
 
