@@ -21,12 +21,13 @@ from pytest_web.pytest_run import process  # noqa: E402
 from support import Server, launch_server, stop_server  # noqa: E402
 
 
-def suite(tests: int) -> Path:
-    """The generated suite of `tests` tests under bench/out (made once per size)."""
-    target = OUT / f"suite{tests}"
+def suite(tests: int, failures: int = 0) -> Path:
+    """The generated suite of `tests` tests (`failures` of them failing) under bench/out, made
+    once per size."""
+    target = OUT / (f"suite{tests}" + (f"-f{failures}" if failures else ""))
     marker = target / ".complete"
     if not marker.exists():
-        make_suite(target, tests)
+        make_suite(target, tests, failures=failures)
         marker.write_text("")
     return target
 
