@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import time
 from typing import Any, Protocol
@@ -30,7 +32,21 @@ class Writer(Protocol):
     def close(self) -> None: ...
 
 
-def phase_of(report: Any, config: Any = None) -> dict[str, Any]:
+def longrepr_text(report: Any, terminal: Any = None) -> str:
+    """`report.longreprtext`, coloured as pytest colours it on `terminal` (its terminal writer)
+    when that has colour (`--color=yes`): the diff and the source as the user would see them."""
+    if terminal is None or not getattr(terminal, "hasmarkup", False):
+        return str(report.longreprtext)
+    out = io.StringIO()
+    coloured = type(terminal)(file=out)
+    coloured.hasmarkup = True
+    coloured.code_highlight = terminal.code_highlight
+    coloured.fullwidth = terminal.fullwidth
+    report.toterminal(coloured)
+    return out.getvalue().strip()
+
+
+def phase_of(report: Any, config: Any = None, terminal: Any = None) -> dict[str, Any]:
     """The compact form of one setup/call/teardown report that the server folds."""
     phase: dict[str, Any] = {
         "when": report.when,
@@ -38,7 +54,7 @@ def phase_of(report: Any, config: Any = None) -> dict[str, Any]:
         "duration": report.duration,
     }
     if report.outcome != "passed" or getattr(report, "wasxfail", None) is not None:
-        text = report.longreprtext
+        text = longrepr_text(report, terminal)
         if text:
             phase["longrepr"] = cap(text)
     if hasattr(report, "wasxfail"):
@@ -89,6 +105,8 @@ class Reporter:
         self.phases: dict[str, list[dict[str, Any]]] = {}
         self.locations: dict[str, Any] = {}
         self.collection_sent = False
+        self.terminal: Any = None
+        """pytest's terminal writer, once known: tracebacks are coloured as it colours them."""
 
     def emit(self, event: dict[str, Any], kind: int = OTHER, nodeid: str = "") -> None:
         try:
@@ -115,6 +133,8 @@ class Reporter:
             self.sender.warn(self.config)  # the last batches failed
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        with contextlib.suppress(Exception):  # no terminal reporter (-p no:terminal)
+            self.terminal = self.config.get_terminal_writer()
         self.emit(
             {
                 "type": "session_start",
@@ -165,7 +185,7 @@ class Reporter:
         failed by then)."""
         try:
             phases = self.phases.setdefault(report.nodeid, [])
-            phases.append(phase_of(report, self.config))
+            phases.append(phase_of(report, self.config, self.terminal))
         except Exception:
             return
         if report.when in ("teardown", "???"):

@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 OUTPUT_CAP = 2 * 1024 * 1024
 """Raw terminal output kept per run (the tail is kept, older text is dropped)."""
+ESCAPE = "\x1b"
+WHOLE_ESCAPE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
+"""A complete terminal escape sequence (a colour code is `ESC [ 31 m`)."""
+LONGEST_ESCAPE = 32
+
+
+def plain(text: str) -> str:
+    """`text` without its terminal escape sequences (its colours)."""
+    return WHOLE_ESCAPE.sub("", text) if ESCAPE in text else text
+
+
+def whole_sequences(text: str) -> tuple[str, str]:
+    """`text` cut before an escape sequence that its end cuts off (pytest's output arrives in
+    chunks of bytes): (what can be shown now, what to put before the next chunk). No message
+    then carries half a colour code, which would show as text."""
+    start = text.rfind(ESCAPE, max(0, len(text) - LONGEST_ESCAPE))
+    if start < 0 or WHOLE_ESCAPE.match(text, start):
+        return text, ""
+    return text[:start], text[start:]
 
 
 @dataclass

@@ -15,6 +15,8 @@ from typing import Any
 
 from pytest_web.core.events import ENV_RUN, ENV_SECRET, ENV_SPOOL, ENV_URL, RunExit
 from pytest_web.core.hub import Hub, Run
+from pytest_web.core.output import whole_sequences
+from pytest_web.core.test_record import TestResult
 from pytest_web.pytest_run.options import plugins_needed
 from pytest_web.pytest_run.process import (
     child_env,
@@ -36,6 +38,11 @@ OUTPUT_LIMIT = 8 * 1024 * 1024
 """Bytes of pytest's terminal output shown per run; the rest is read and dropped."""
 OUTPUT_NOTE = "\n[pytest-web: output past 8 MB is not shown]\n"
 """Seconds to wait for the last output once pytest has exited (a daemon may hold the pipe)."""
+
+
+COLOR = "--color=yes"
+"""pytest's output and tracebacks in colour, as in a terminal: the page turns the colours into
+HTML (pytest's assertion diffs are much easier to read that way); counts are not affected."""
 
 
 class RunBusy(Exception):
@@ -62,7 +69,9 @@ class Runner:
         self.active: Active | None = None
         self._lock = threading.Lock()
 
-    def start(self, selection: Selection) -> Run:
+    def start(self, selection: Selection, suite: dict[str, TestResult] | None = None) -> Run:
+        """Start pytest on `selection`; `suite`, for a partial run, is the suite it was started
+        from (its view keeps showing it)."""
         with self._lock:
             if self.active is not None:
                 raise RunBusy(f"run {self.active.run.id} is still running")
@@ -72,13 +81,14 @@ class Runner:
                 raise RunRefused(f"{self.python} cannot import {', '.join(missing)}")
             workdir = tempfile.mkdtemp(prefix="pytest-web-run-")
             args = [
+                COLOR,
                 *expression_args(selection.k, selection.m),
                 *workers_args(self.python, selection.workers),
                 *selection.options,
                 *nodeid_args(selection.nodeids, Path(workdir) / "nodeids.txt"),
             ]
             command = pytest_command(self.python, args)
-            run = self.hub.create_run(selection.as_dict(), command)
+            run = self.hub.create_run(selection.as_dict(), command, suite)
             env = child_env(
                 {
                     ENV_URL: self.ingest_url,
@@ -144,6 +154,7 @@ class Runner:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         stream = active.process.stdout
         published = 0
+        held = ""  # the start of a colour code cut by the chunk's end
         try:
             while True:
                 chunk = stream.read1(65536)
@@ -151,14 +162,16 @@ class Runner:
                     break
                 if published < OUTPUT_LIMIT:
                     published += len(chunk)
-                    text = decoder.decode(chunk)
+                    text, held = whole_sequences(held + decoder.decode(chunk))
                     if published >= OUTPUT_LIMIT:
-                        text += OUTPUT_NOTE
-                    self.hub.publish(active.run, [{"type": "output", "text": text}])
+                        text += held + OUTPUT_NOTE
+                        held = ""
+                    if text:
+                        self.hub.publish(active.run, [{"type": "output", "text": text}])
         except (OSError, ValueError):
             pass
         finally:
-            tail = decoder.decode(b"", final=True)
+            tail = held + decoder.decode(b"", final=True)
             if tail and published < OUTPUT_LIMIT:
                 self.hub.publish(active.run, [{"type": "output", "text": tail}])
 
