@@ -93,7 +93,7 @@ def open_and_click(page: Page, file_number: int, test: str) -> tuple[list[float]
     to its detail)."""
     file_label, class_label = f"tests/test_gen_{file_number:03d}.py", f"TestGroup{file_number}"
     summary = "details.g > summary:has(> .gl:text-is('{}'))"
-    button = f"li.t button.name[value$='{class_label}::{test}']"
+    button = f"li.t .name[title$='{class_label}::{test}']"
     opens = []
     steps = ((file_label, LABEL_VISIBLE, class_label), (class_label, VISIBLE, button))
     for label, shown, inside in steps:

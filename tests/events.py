@@ -106,3 +106,8 @@ def row_outcomes(html: str) -> dict[int, str]:
     and the outcome its class names."""
     found = re.findall(r'<span id="s(\d+)"[^>]*? class="st o-([a-z]+)', html)
     return {int(index): outcome for index, outcome in found}
+
+
+def row_names(html: str) -> list[str]:
+    """The node ids of the rows in `html`, in order."""
+    return re.findall(r'class="name" title="([^"]+)"', html)

@@ -93,7 +93,7 @@ def test_run_all_streams_live_and_ends_with_pytest_counts(
 def test_detail_shows_traceback_and_captured_output(demo_server: Server, page: Page) -> None:
     demo_server.wait_run(demo_server.start_run())
     page.goto(demo_server.page_url)
-    page.click("li.t button.name >> text=test_logs_and_fails")
+    page.click("li.t .name >> text=test_logs_and_fails")
     detail = page.locator("#detail")
     expect(detail.locator(".outcome")).to_have_text("failed")
     expect(detail.locator(".longrepr")).to_contain_text("ValueError: something went wrong")
@@ -101,7 +101,7 @@ def test_detail_shows_traceback_and_captured_output(demo_server: Server, page: P
     expect(detail).to_contain_text("to stderr")
     expect(detail).to_contain_text("about to fail")
     expect(detail).to_contain_text("tests/test_outcomes.py:20")
-    page.click("li.t button.name >> text=test_passes")
+    page.click("li.t .name >> text=test_passes")
     expect(detail.locator(".outcome")).to_have_text("passed")
     expect(detail).to_contain_text("hello from stdout")
 

@@ -217,7 +217,7 @@ def test_names_and_output_are_data(server: Server, repo: Path, browser) -> None:
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         page.goto(server.page_url)
         page.wait_for_selector("#run-head.s-finished")
-        page.click("li.t button.name >> nth=0")
+        page.click("li.t .name >> nth=0")
         page.wait_for_selector("#detail .outcome")
         detail = page.inner_text("#detail")
         assert "<script>window.__pwned = 1</script>" in detail

@@ -42,7 +42,7 @@ def test_the_loaded_run_is_served_by_every_reading_route(viewer: FlaskClient) ->
     tree = viewer.get("/runs/results/tree", query_string={"q": "refunds"}).text
     assert list(row_outcomes(tree).values()) == ["failed"]
     detail = viewer.get("/detail", query_string={"run": "results", "nodeid": NODEIDS[1]}).text
-    assert '<pre class="longrepr">E       assert 2 == 3</pre>' in detail
+    assert '<span class="ln err">E       assert 2 == 3</span>' in detail
     assert viewer.get("/healthz").get_json() == {"status": "ok"}
 
 

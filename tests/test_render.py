@@ -7,16 +7,27 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from events import DEMO_IDS, FAILING, ended, finished_run, row_outcomes, run_tests, start_run
+from events import (
+    DEMO_IDS,
+    FAILING,
+    ended,
+    finished_run,
+    row_names,
+    row_outcomes,
+    run_tests,
+    start_run,
+)
 from flask import Flask
 
 from pytest_web.core.hub import Hub, Run
+from pytest_web.pytest_run.discovery import Collection
+from pytest_web.web.actions import collection_run
 from pytest_web.web.render import DELTA_ROWS, SNAPSHOT_ROWS, YIELD, Renderer
 from pytest_web.web.services import services
 
 MAIN = '<div id="main" hx-swap-oob="innerHTML">'
 APPEND = '<div hx-swap-oob="beforeend target:#tree swap:1ms">'
-HEAD = '<div id="run-head" hx-swap-oob="true"'
+HEAD = '<div id="run-head" hx-swap-oob="outerMorph"'
 
 
 @pytest.fixture
@@ -45,8 +56,8 @@ def test_a_finished_run_is_one_message_that_replaces_main(renderer: Renderer, hu
     run = finished_run(hub)
     parts = renderer.snapshot_parts(run)
     assert len(parts) == 1
-    assert parts[0].startswith(MAIN + '<section id="run-view" data-run="' + run.id)
-    assert parts[0].endswith("</div>")
+    assert MAIN + '<section id="run-view" data-run="' + run.id in parts[0]
+    assert parts[0].startswith("<head><title>✕ 1 failed · pytest-web</title></head>")
     assert row_outcomes(parts[0]) == {
         0: "passed",
         1: "failed",
@@ -68,7 +79,7 @@ def test_a_big_running_run_goes_out_in_parts_of_whole_files(renderer: Renderer, 
     run_tests(hub, run, {"tests/test_f11.py::test_99": "failed"})
     parts = renderer.snapshot_parts(run)
     assert len(parts) == 3
-    assert parts[0].startswith(MAIN) and all(p.startswith(APPEND) for p in parts[1:])
+    assert MAIN in parts[0] and all(p.startswith(APPEND) for p in parts[1:])
     assert MAIN not in "".join(parts[1:])
     rows = [row_outcomes(part) for part in parts]
     assert [sorted(r) for r in rows] == [
@@ -123,9 +134,9 @@ def test_a_delta_across_a_change_of_tests_is_a_snapshot(renderer: Renderer, hub:
     before_collection = run.state.seq
     hub.publish(run, [{"type": "collection", "nodeids": DEMO_IDS}])
     parts = renderer.delta_parts(run, before_collection)
-    assert len(parts) == 1 and parts[0].startswith(MAIN)
+    assert len(parts) == 1 and MAIN in parts[0]
     assert len(row_outcomes(parts[0])) == 5
-    assert renderer.delta_parts(run, 0)[0].startswith(MAIN)  # from before the run began
+    assert MAIN in renderer.delta_parts(run, 0)[0]  # from before the run began
 
 
 def test_a_delta_of_many_rows_is_split(renderer: Renderer, hub: Hub) -> None:
@@ -149,3 +160,14 @@ def test_the_whole_run_and_a_delta_agree_on_a_rows_outcome(renderer: Renderer, h
     delta = row_outcomes(renderer.delta_parts(run, seq)[0])
     whole = row_outcomes(renderer.snapshot_parts(run)[0])
     assert delta == {3: "skipped"} and whole[3] == "skipped"
+
+
+def test_each_collection_gets_its_own_tree(renderer: Renderer) -> None:
+    """Every discovery is a run with the id "collected" whose structure counter starts again:
+    a tree kept by id and counter was the last collection's."""
+    first = collection_run(Collection([{"nodeid": n} for n in DEMO_IDS[2:4]]))
+    second = collection_run(Collection([{"nodeid": n} for n in DEMO_IDS]))
+    assert (first.id, first.state.structure) == (second.id, second.state.structure)
+    assert renderer.tree(first.state).roots[0].nodeids == DEMO_IDS[2:4]
+    assert [n for g in renderer.tree(second.state).roots for n in g.nodeids] == DEMO_IDS
+    assert row_names(renderer.run_view(second)) == DEMO_IDS

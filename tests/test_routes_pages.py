@@ -112,7 +112,7 @@ def test_detail_shows_the_traceback_and_the_tests_last_runs(
     html = response.text
     assert html.lstrip().startswith('<aside id="detail"')
     assert f"<code>{FAILING}</code>" in html
-    assert f'<pre class="longrepr">{escape(LONGREPR)}</pre>' in html
+    assert f'<span class="ln err">{escape(LONGREPR)}</span>' in html
     assert f'<a href="/runs/{run.id}"' in html  # its one kept outcome, linked to the run
 
 

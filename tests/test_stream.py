@@ -41,6 +41,14 @@ def event_id(run: Run) -> str:
     return f"id: {run.id}:{run.state.seq}\n"
 
 
+def is_snapshot(message: str, run: Run) -> bool:
+    """The whole view of `run`, as the last (or only) part: it carries the run's cursor."""
+    return message.startswith(event_id(run)) and MAIN in message
+
+
+FRESH_DETAIL = 'data: <aside id="detail" hx-swap-oob="true" class="detail idle"'
+
+
 def test_a_new_stream_sets_retry_then_sends_a_snapshot_with_the_cursor(
     hub: Hub, renderer: Renderer
 ) -> None:
@@ -48,7 +56,7 @@ def test_a_new_stream_sets_retry_then_sends_a_snapshot_with_the_cursor(
     messages = event_stream(hub, renderer, None)
     assert next(messages) == "retry: 1000\n\n"
     snapshot = next(messages)
-    assert snapshot.startswith(event_id(run) + MAIN)
+    assert is_snapshot(snapshot, run)
     assert snapshot.endswith("\n\n") and "\n\n" not in snapshot[:-2]  # one message
     assert all(line.startswith(("id: ", "data: ")) for line in snapshot[:-2].split("\n"))
     assert row_outcomes(snapshot)[1] == "failed"
@@ -72,8 +80,13 @@ def test_new_events_after_the_cursor_come_as_a_delta(hub: Hub, renderer: Rendere
     run_tests(hub, run, {FAILING: "failed"})
     delta = next(messages)
     assert delta.startswith(event_id(run))
-    assert MAIN not in delta and 'data: <div id="run-head" hx-swap-oob="true"' in delta
+    assert MAIN not in delta and 'data: <div id="run-head" hx-swap-oob="outerMorph"' in delta
     assert row_outcomes(delta) == {1: "failed"}
+    # then, as named events, the status filters whose tests changed: trees under them refetch
+    assert [next(messages), next(messages)] == [
+        "event: changed-failed\n\n",
+        "event: changed-running\n\n",
+    ]
     run_tests(hub, run, {DEMO_IDS[0]: "passed"})
     assert row_outcomes(next(messages)) == {0: "passed"}  # the next batch only
     messages.close()
@@ -87,7 +100,7 @@ def test_a_cursor_it_cannot_resume_gets_a_snapshot(
     cursor = (run.id if cursor[0] == "RUN" else cursor[0], cursor[1])
     messages = event_stream(hub, renderer, cursor)
     next(messages)
-    assert next(messages).startswith(event_id(run) + MAIN)
+    assert is_snapshot(next(messages), run)
     messages.close()
 
 
@@ -96,7 +109,9 @@ def test_a_new_run_replaces_the_view(hub: Hub, renderer: Renderer) -> None:
     messages = event_stream(hub, renderer, (old.id, old.state.seq))
     next(messages)
     new = start_run(hub)
-    assert next(messages).startswith(event_id(new) + MAIN)
+    message = next(messages)
+    assert is_snapshot(message, new)
+    assert FRESH_DETAIL in message  # the old run's test (or changes) is not shown beside it
     messages.close()
 
 
@@ -105,7 +120,7 @@ def test_without_a_run_the_stream_waits_for_one(hub: Hub, renderer: Renderer) ->
     next(messages)
     assert next(messages) == PING
     run = start_run(hub)
-    assert next(messages).startswith(event_id(run) + MAIN)
+    assert is_snapshot(next(messages), run)
     messages.close()
 
 
@@ -116,7 +131,7 @@ def test_a_big_running_snapshot_gives_its_id_to_the_last_part_only(
     messages = event_stream(hub, renderer, None)
     next(messages)
     first, last = next(messages), next(messages)
-    assert first.startswith(MAIN) and "\nid: " not in first
+    assert MAIN in first and "\nid: " not in first
     assert last.startswith(event_id(run) + 'data: <div hx-swap-oob="beforeend target:#tree')
     messages.close()
 
@@ -150,7 +165,7 @@ def test_the_events_route_streams_from_last_event_id(app: Flask, client: FlaskCl
     assert response.headers["X-Accel-Buffering"] == "no"
     body = iter(response.response)
     assert next(body) == b"retry: 1000\n\n"
-    assert next(body).decode().startswith(event_id(run) + MAIN)
+    assert is_snapshot(next(body).decode(), run)
     assert client.get("/api/status").get_json()["streams"] == 1
     response.close()
     assert services(app).hub.subscribers == 0

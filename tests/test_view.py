@@ -13,7 +13,7 @@ import requests
 from test_results_formats import run_pytest, write_suite
 
 from pytest_web.core.tree import FOLDER_ROOTS
-from pytest_web.web.run_view import GROUP_ROWS, LAZY_ROWS
+from pytest_web.web.tree_view import GROUP_ROWS, LAZY_ROWS
 from support import DEMO, Server, stop_server
 
 pytestmark = pytest.mark.slow
@@ -95,7 +95,7 @@ def test_browser_shows_a_failure_with_its_attempts(viewer: Server, page, files: 
         str(files["run"]["counts"]["failed"])
     )
     expect(page.locator("#run-all")).to_have_count(0)
-    page.get_by_role("button", name="test_fail", exact=True).click()
+    page.locator("#tree").get_by_role("link", name="test_fail", exact=True).click()
     detail = page.locator("#detail")
     expect(detail.locator(".longrepr").last).to_contain_text("assert 1 == 2")
     expect(detail).to_contain_text("2 attempts")
@@ -120,7 +120,7 @@ def test_a_big_run_loads_rows_only_for_the_opened_group(make_server, page, files
     page.locator("li.more button").click()
     expect(page.locator("li.t")).to_have_count(files["size"])
     expect(page.locator("li.more")).to_have_count(0)
-    page.get_by_role("button", name="test_7", exact=True).click()
+    page.locator("#tree").get_by_role("link", name="test_7", exact=True).click()
     expect(page.locator("#detail")).to_contain_text("tests/test_big.py::test_7")
 
 
@@ -156,7 +156,7 @@ def test_a_run_of_many_files_opens_folder_by_folder(make_server, page, tmp_path:
     expect(page.locator("li.t")).to_have_count(0)
     folder_b.locator("summary", has_text="tests/b/test_m3.py").click()
     expect(page.locator("li.t")).to_have_count(20)
-    page.get_by_role("button", name="test_7", exact=True).click()
+    page.locator("#tree").get_by_role("link", name="test_7", exact=True).click()
     expect(page.locator("#detail")).to_contain_text("tests/b/test_m3.py::test_7")
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from pytest_web.core.events import Event
 from pytest_web.core.fold import RunState
+from pytest_web.core.test_record import TestResult
 
 Sink = Callable[[RunState, list[Event]], None]
 
@@ -46,6 +47,9 @@ class Run:
     state: RunState
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     changes: list[Change] = field(default_factory=list)
+    suite: dict[str, TestResult] | None = None
+    """The suite a partial run was started from (the tests the page showed then), so that its
+    view keeps the whole suite with the tests that ran marked; held in memory only."""
 
     @property
     def id(self) -> str:
@@ -74,9 +78,14 @@ class Hub:
         self.closed = False
         self._cond = threading.Condition()
 
-    def create_run(self, selection: dict[str, Any], command: list[str]) -> Run:
+    def create_run(
+        self,
+        selection: dict[str, Any],
+        command: list[str],
+        suite: dict[str, TestResult] | None = None,
+    ) -> Run:
         run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
-        run = Run(RunState(run_id))
+        run = Run(RunState(run_id), suite=suite)
         if self.current is not None:
             self.current.changes = []  # only the current run is streamed
         self.current = run

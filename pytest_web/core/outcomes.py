@@ -118,6 +118,15 @@ def shown_counts(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     return [(name, counts[name]) for name in SHOWN_ORDER if counts.get(name)]
 
 
+WORDS = {"": "not run", "notrun": "not run"}
+"""An outcome's word where it is not its own name (a test without a result)."""
+
+
+def outcome_word(outcome: str) -> str:
+    """How an outcome reads on the page: pytest's word, or "not run"."""
+    return WORDS.get(outcome, outcome)
+
+
 def outcome_class(outcome: str) -> str:
     """The CSS classes of an outcome: its own (`o-failed`) and its filter's (`f-failed`), both
     from the tables above."""

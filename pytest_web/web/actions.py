@@ -10,6 +10,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from pytest_web.core.fold import RunState
 from pytest_web.core.hub import Run
+from pytest_web.core.test_record import TestResult
 from pytest_web.history.queries import (
     Changes,
     changes,
@@ -22,6 +23,7 @@ from pytest_web.pytest_run.discovery import Collection, DiscoveryError, discover
 from pytest_web.pytest_run.runner import RunBusy, RunRefused
 from pytest_web.pytest_run.selection import Selection, SelectionError, check_expression
 from pytest_web.web.services import services
+from pytest_web.web.tree_view import shown_tests, suite_entries
 
 COLLECTED_ID = "collected"
 COLLECT_WAIT = 5.0
@@ -138,20 +140,45 @@ def list_runs() -> list[dict[str, Any]]:
     return rows
 
 
-def start_run(selection: Selection) -> Run:
-    """Start a run; 409 while one is active."""
+def start_run(selection: Selection, shown: str | None = None) -> Run:
+    """Start a run; 409 while one is active. A run of chosen tests keeps the suite around it
+    in its view: that of the run the page showed (`shown`), else of the current run or
+    discovery."""
     runner = services().runner
     if not runner.ingest_url:
         port = request.environ.get("SERVER_PORT", "8000")
         runner.ingest_url = f"http://127.0.0.1:{port}/internal/event"
+    suite = suite_around(shown) if selection.nodeids else None
     try:
-        return runner.start(selection)
+        return runner.start(selection, suite)
     except RunBusy as error:
         abort(409, f"a run is already active: {error}")
     except RunRefused as error:
         abort(400, str(error))
     except OSError as error:
         abort(400, f"cannot start pytest: {error}")
+
+
+def suite_around(shown: str | None) -> dict[str, TestResult] | None:
+    """The suite a partial run keeps in view: the tests the page showed (the run `shown`, or
+    the current run, or the last discovery), with the suite around that run in turn."""
+    source = None
+    if shown:
+        source = services().hub.get(shown) or (
+            current_collection() if shown == COLLECTED_ID else None
+        )
+    source = source or services().hub.current or current_collection()
+    if source is None:
+        return None
+    return suite_entries(shown_tests(source.state.tests, source.suite))
+
+
+def view_test(run: Run, nodeid: str) -> TestResult | None:
+    """A test of the run's view: the run's own, or one of the suite around it (not run)."""
+    found = run.state.tests.get(nodeid)
+    if found is None and run.suite is not None:
+        found = run.suite.get(nodeid)
+    return found
 
 
 def cancel_run(run_id: str) -> None:

@@ -7,13 +7,14 @@ from typing import Any
 from flask import render_template
 
 from pytest_web.core.hub import Run
-from pytest_web.web.actions import current_collection, latest_kept
+from pytest_web.web.actions import current_collection, history_of, latest_kept
 from pytest_web.web.htmx import is_htmx
 from pytest_web.web.services import services
 
 
 def page_context(main: Run | None = None, **extra: Any) -> dict[str, Any]:
-    """What the full page needs: the run shown in #main and where the live stream starts."""
+    """What the full page needs: the run shown in #main, where the live stream starts, and in
+    the detail pane the first failure of a run that has ended (failures in front of you)."""
     current = services().hub.current
     collection = current_collection()
     shown = main or current or collection or latest_kept()
@@ -33,6 +34,9 @@ def page_context(main: Run | None = None, **extra: Any) -> dict[str, Any]:
         context["k"] = shown.state.selection.get("k", "")
         context["m"] = shown.state.selection.get("m", "")
         context["workers"] = shown.state.selection.get("workers", 0)
+        failure = context["head"].failure
+        if failure is not None and "test" not in extra:
+            context.update(test=failure, **history_of(failure.nodeid))
     context["event_id"] = f"{current.id}:{current.state.seq}" if current else ""
     context.update(extra)
     return context

@@ -6,22 +6,27 @@ import gc
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Environment
+from markupsafe import Markup
 
 from pytest_web.core.fold import RunState
 from pytest_web.core.hub import Run
-from pytest_web.core.outcomes import shown_counts
+from pytest_web.core.outcomes import FILTER_OF, shown_counts
 from pytest_web.core.test_record import TestResult
 from pytest_web.core.tree import Group, Tree, build_tree
-from pytest_web.web.run_view import (
-    LAZY_ROWS,
-    OPEN_ROWS,
-    empty_note,
+from pytest_web.web.run_view import head, tab_icon, tab_title
+from pytest_web.web.tree_view import (
+    TreeStart,
+    filter_counts,
     filters_inside,
     group_counts,
-    head,
+    show_choice,
+    shown_tests,
+    tree_start,
+    visible_tests,
 )
 
 SNAPSHOT_ROWS = 500
@@ -34,12 +39,12 @@ YIELD = '<template hx-swap-oob="beforeend target:body swap:1ms"></template>'
 next message starts in a new task) instead of running queued messages back to back."""
 
 
-def quick_tree(state: RunState) -> Tree:
+def quick_tree(nodeids: Any) -> Tree:
     """`build_tree` without the collector's passes over its 100,000 new entries (half the time)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return build_tree(state.tests)
+        return build_tree(nodeids)
     finally:
         if enabled:
             gc.enable()
@@ -48,12 +53,41 @@ def quick_tree(state: RunState) -> Tree:
 def prepare(state: RunState) -> tuple[Tree, dict[str, Counter[str]]]:
     """A finished run's tree and the counts of the groups its lazy tree shows first, for
     `Renderer.seed`."""
-    tree = quick_tree(state)
-    return tree, {group.id: group_counts(state, group) for group in tree.top}
+    tree = quick_tree(state.tests)
+    return tree, {group.id: group_counts(state.tests, group) for group in tree.top}
+
+
+def empty_note(state: RunState, query: str, show: str) -> str:
+    """What an empty tree says."""
+    if query:
+        return f"No test matches “{query}”."
+    if show != "all":
+        return f"No {show} tests."
+    if state.status == "running":
+        return "Collecting…"
+    if state.collect_errors:
+        return "No tests: see the collection errors above."
+    return "No tests."
+
+
+@dataclass
+class View:
+    """A run's tests as its view lists them and their tree, for one set of tests: the state
+    itself, its set of tests (`structure`) and the suite around it. Every discovery is a new
+    state with the same id and a counter that starts again, so the state is compared too."""
+
+    state: RunState
+    structure: int
+    suite: object
+    tests: dict[str, TestResult]
+    tree: Tree
+
+    def holds(self, state: RunState, suite: object) -> bool:
+        return self.state is state and self.structure == state.structure and self.suite is suite
 
 
 class Renderer:
-    """Renders runs with the app's Jinja environment; caches each run's tree by its structure."""
+    """Renders runs with the app's Jinja environment; caches each run's tree by its tests."""
 
     def __init__(self, env: Environment) -> None:
         self.env = env
@@ -61,33 +95,43 @@ class Renderer:
             group_shown=lambda state, group: shown_counts(self.group_counts(state, group)),
             group_filters=lambda state, group: filters_inside(self.group_counts(state, group)),
         )
-        self._trees: dict[str, tuple[int, Tree]] = {}
-        self._counts: tuple[tuple[str, int], dict[str, Counter[str]]] = (("", -1), {})
+        self._views: dict[str, View] = {}
+        self._counts: tuple[object, int, dict[str, Counter[str]]] = (None, -1, {})
 
     def group_counts(self, state: RunState, group: Group) -> Counter[str]:
-        """`group_counts`, kept until the run changes: a page asks twice per group, and a
-        finished run's folders cover every test."""
-        version, known = self._counts
-        if version != (state.id, state.seq):
-            version, known = self._counts = ((state.id, state.seq), {})
+        """`group_counts` of the run's view, kept while the run does not change: a page asks
+        twice per group, and a finished run's folders cover every test."""
+        owner, seq, known = self._counts
+        if owner is not state or seq != state.seq:
+            known = {}
+            self._counts = (state, state.seq, known)
         found = known.get(group.id)
         if found is None:
-            found = known[group.id] = group_counts(state, group)
+            view = self._views.get(state.id)
+            tests = view.tests if view is not None and view.state is state else state.tests
+            found = known[group.id] = group_counts(tests, group)
         return found
 
     def seed(self, state: RunState, tree: Tree, counts: dict[str, Counter[str]]) -> None:
         """Fill the caches with what `prepare` made beforehand."""
-        self._trees[state.id] = (state.structure, tree)
-        self._counts = ((state.id, state.seq), dict(counts))
+        self._views[state.id] = View(state, state.structure, None, state.tests, tree)
+        self._counts = (state, state.seq, dict(counts))
+
+    def view(self, run: Run) -> View:
+        return self._view(run.state, run.suite)
 
     def tree(self, state: RunState) -> Tree:
-        cached = self._trees.get(state.id)
-        if cached is None or cached[0] != state.structure:
-            if len(self._trees) > 4:  # a tree per run kept in memory, and the discovery
-                self._trees.clear()
-            cached = (state.structure, quick_tree(state))
-            self._trees[state.id] = cached
-        return cached[1]
+        return self._view(state, None).tree
+
+    def _view(self, state: RunState, suite: dict[str, TestResult] | None) -> View:
+        found = self._views.get(state.id)
+        if found is None or not found.holds(state, suite):
+            if len(self._views) > 4:  # a view per run kept in memory, and the discovery
+                self._views.clear()
+            tests = shown_tests(state.tests, suite)
+            found = View(state, state.structure, suite, tests, quick_tree(tests))
+            self._views[state.id] = found
+        return found
 
     def macro(self, name: str) -> Callable[..., str]:
         """A macro of `_macros.html`, to render one piece (a group, a status) alone."""
@@ -97,73 +141,69 @@ class Renderer:
     def _render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context)
 
-    def run_context(self, run: Run, query: str = "") -> dict[str, Any]:
+    def run_context(self, run: Run, query: str = "", show: str = "all") -> dict[str, Any]:
         state = run.state
-        needle = query.strip().lower()
-        visible = {n for n in state.tests if needle in n.lower()} if needle else None
-        shown = len(state.tests) if visible is None else len(visible)
-        tree = self.tree(state)
-        lazy = state.status != "running" and shown > LAZY_ROWS
+        view = self.view(run)
+        show = show_choice(show)
+        visible = visible_tests(view.tests, query, show)
+        run_head = head(state)
         return {
             "run": state,
-            "head": head(state),
+            "tests": view.tests,
+            "head": run_head,
             "visible": visible,
-            "tree": tree,
+            "tree": view.tree,
+            "start": tree_start(view.tree, visible, len(view.tests), visible is not None),
             "elapsed": state.elapsed(time.time()),
             "query": query.strip(),
+            "show": show,
+            "chips": filter_counts(view.tests),
             "event_id": f"{state.id}:{state.seq}",
-            "live": state.status != "collected",
-            "lazy": lazy,
-            "top_groups": self.top_groups(tree, visible) if lazy else [],
-            "open": bool(needle) or len(state.tests) <= OPEN_ROWS,
-            "empty_note": empty_note(state, query.strip()),
+            "running": state.status == "running",
+            "empty_note": empty_note(state, query.strip(), show),
+            "title": tab_title(run_head),
+            "icon": tab_icon(run_head),
         }
-
-    @staticmethod
-    def top_groups(tree: Tree, visible: set[str] | None) -> list[tuple[Group, int]]:
-        """The groups a lazy tree shows first, with the number of their tests shown."""
-        found = []
-        for group in tree.top:
-            count = (
-                len(group.nodeids) if visible is None else len(visible.intersection(group.nodeids))
-            )
-            if count:
-                found.append((group, count))
-        return found
 
     def run_view(self, run: Run) -> str:
         return self._render("_run.html", **self.run_context(run))
 
-    def snapshot(self, run: Run) -> str:
-        """A message that replaces the whole run view."""
-        return f'<div id="main" hx-swap-oob="innerHTML">{self.run_view(run)}</div>'
+    def snapshot(self, run: Run, fresh: bool = False) -> str:
+        """A message that replaces the whole run view (and, for a run the tab did not show
+        before, empties the detail pane, which showed the earlier run's test)."""
+        context = self.run_context(run)
+        view = Markup(self._render("_run.html", **context))  # noqa: S704 - rendered, escaped
+        return self._render("_snapshot.html", view=view, fresh=fresh, **context)
 
-    def snapshot_parts(self, run: Run) -> list[str]:
+    def snapshot_parts(self, run: Run, fresh: bool = False) -> list[str]:
         """The whole run view as messages: the view with the first top-level groups, then
         messages that append the next groups to the tree, about `SNAPSHOT_ROWS` rows each.
 
-        Only a running run's big tree is split (a finished big run's tree loads lazily). Each
-        appending swap waits a millisecond (`swap:1ms`), so the page renders between them.
+        Only a running run's whole tree is split (a big tree loads its groups when opened).
+        Each appending swap waits a millisecond (`swap:1ms`), so the page renders between them.
         """
-        state = run.state
-        if state.status != "running" or len(state.tests) <= SNAPSHOT_ROWS:
-            return [self.snapshot(run)]
         context = self.run_context(run)
-        tree: Tree = context["tree"]
-        chunks: list[list[Group]] = [[]]
+        start: TreeStart = context["start"]
+        if run.state.status != "running" or start.lazy or len(context["tests"]) <= SNAPSHOT_ROWS:
+            return [self.snapshot(run, fresh)]
+        chunks: list[list[tuple[str, Group, int]]] = [[]]
         rows = 0
-        for root in tree.roots:
+        for item in start.items:
             if rows >= SNAPSHOT_ROWS:
                 chunks.append([])
                 rows = 0
-            chunks[-1].append(root)
-            rows += len(root.nodeids)
-        context["tree"] = Tree(chunks[0], tree.parents)
-        first = self._render("_run.html", **context)
-        parts = [f'<div id="main" hx-swap-oob="innerHTML">{first}</div>']
-        group = self.macro("group")
-        for roots in chunks[1:]:
-            groups = "".join(str(group(state, g, None, False, True)) for g in roots)
+            chunks[-1].append(item)
+            rows += item[2]
+        context["start"] = TreeStart(chunks[0], start.open, start.lazy)
+        view = Markup(self._render("_run.html", **context))  # noqa: S704 - rendered, escaped
+        parts = [self._render("_snapshot.html", view=view, fresh=fresh, **context)]
+        top = self.macro("top_group")
+        tests = context["tests"]
+        for items in chunks[1:]:
+            groups = "".join(
+                str(top(run.state, tests, kind, g, None, start.open, "", "all", n))
+                for kind, g, n in items
+            )
             parts.append(f'<div hx-swap-oob="beforeend target:#tree swap:1ms">{groups}</div>')
         return parts
 
@@ -173,10 +213,9 @@ class Renderer:
         known = changes[seq - 1].structure if 0 < seq <= len(changes) else -1
         if known != run.state.structure:
             return self.snapshot_parts(run)
-        state = run.state
+        tests = self.view(run).tests
         touched = sorted(
-            (state.tests[n] for n in self._touched(run, seq) if n in state.tests),
-            key=lambda t: t.index,
+            (tests[n] for n in self._touched(run, seq) if n in tests), key=lambda t: t.index
         )
         if len(touched) <= DELTA_ROWS:
             return [self.delta(run, seq)]
@@ -191,8 +230,17 @@ class Renderer:
     def _touched(run: Run, seq: int) -> set[str]:
         return set().union(*(c.touched for c in run.since(seq)))
 
-    def delta(self, run: Run, seq: int) -> str:
-        """A message with what changed after `seq`: rows, their groups, the head, new output.
+    def changed_filters(self, run: Run, seq: int) -> list[str]:
+        """The status filters whose tests changed after `seq`: those the touched tests now fall
+        under, and 'running', which each of them was under before it ended."""
+        tests = run.state.tests
+        touched = self._touched(run, seq)
+        found = {FILTER_OF.get(tests[n].outcome, "") for n in touched if n in tests}
+        return sorted(found - {""} | ({"running"} if touched else set()))
+
+    def delta(self, run: Run, seq: int, output: bool = True) -> str:
+        """A message with what changed after `seq`: rows, their groups, the head, new output
+        (`output`: a tab's request to catch up has its output already).
 
         When the set of tests changed since `seq` (a new run, the collection arrived), the
         message replaces the whole view instead.
@@ -201,24 +249,29 @@ class Renderer:
         known = run.changes[seq - 1].structure if 0 < seq <= len(run.changes) else -1
         if known != state.structure:
             return self.snapshot(run)
-        touched = self._touched(run, seq)
-        return self._delta(run, seq, [state.tests[n] for n in touched if n in state.tests])
+        tests = self.view(run).tests
+        touched = [tests[n] for n in self._touched(run, seq) if n in tests]
+        return self._delta(run, seq, touched, output)
 
-    def _delta(self, run: Run, seq: int, tests: list[TestResult]) -> str:
-        """The head, `tests`' rows, the summaries of every group touched after `seq`, and the
-        new output."""
-        state = run.state
-        tree = self.tree(state)
+    def _delta(self, run: Run, seq: int, rows: list[TestResult], output: bool = True) -> str:
+        """The head, `rows`' statuses, the summaries of every group touched after `seq`, the
+        chips' counts, the tab's title and icon, and the new output."""
+        view = self.view(run)
         groups: dict[str, Group] = {}
         for nodeid in self._touched(run, seq):
-            for group in tree.parents.get(nodeid, ()):
+            for group in view.tree.parents.get(nodeid, ()):
                 groups[group.id] = group
+        run_head = head(run.state)
         return self._render(
             "_delta.html",
-            run=state,
-            head=head(state),
-            elapsed=state.elapsed(time.time()),
-            tests=tests,
+            run=run.state,
+            tests=view.tests,
+            head=run_head,
+            elapsed=run.state.elapsed(time.time()),
+            rows=rows,
             groups=groups.values(),
-            output="".join(c.output for c in run.since(seq)),
+            chips=filter_counts(view.tests),
+            title=tab_title(run_head),
+            icon=tab_icon(run_head),
+            output="".join(c.output for c in run.since(seq)) if output else "",
         )

@@ -1,25 +1,32 @@
-"""What a run's view shows, decided here so templates only print it: the head's words, tone,
-progress and counts; which outcomes a group lists; how the tree starts (lazy, open, empty)."""
+"""What a run's head shows, decided here so templates only print it: its status and how it went
+(tone), progress and counts, the first failure with its one-line message, and what the browser
+tab says (title and icon) so that the state reads from another tab."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from pytest_web.core.fold import RunState
-from pytest_web.core.outcomes import FAILED, FILTER_OF, summary_shown
+from pytest_web.core.outcomes import FAILED, UNEXPECTED, summary_shown
+from pytest_web.core.output import plain
 from pytest_web.core.test_record import TestResult
-from pytest_web.core.tree import Group
-
-LAZY_ROWS = 2000
-"""Above this many tests a finished run's tree loads each group's rows when it is opened."""
-GROUP_ROWS = 1000
-"""Rows per group request; more come with a 'show more' button."""
-OPEN_ROWS = 300
-"""Groups start open when the run (or a lazily loaded group) has at most this many tests."""
 
 BAD_ENDS = frozenset({"crashed", "cancelled", "interrupted"})
+MESSAGE_CHARS = 200
+"""A failure's one-line message is cut to this length (the detail has all of it)."""
+
+
+def tone(status: str, counts: Mapping[str, int], exitstatus: int | None) -> str:
+    """How a run went, for its colour: running, failed (a failure, an error, an exit status
+    that says so, or an end that was not pytest's own), passed (it finished without any), or
+    neutral (a discovery)."""
+    failed = any(counts.get(name) for name in FAILED) or exitstatus not in (None, 0, 5)
+    if status == "running":
+        return "running"
+    if status in BAD_ENDS or failed:
+        return "failed"
+    return "passed" if status == "finished" else "neutral"
 
 
 @dataclass(frozen=True)
@@ -40,107 +47,111 @@ class Head:
     """pytest's exit status, or the process's when pytest never said."""
     collected: bool
     """A discovery: its tests were found, not run."""
+    failure: TestResult | None = None
+    """The first test that failed, once the run has ended."""
+    unexpected: int = 0
+    """Tests the Failed filter shows (failed, errors, unexpected passes), once the run ended."""
+    message: str = ""
+    """What went wrong in it, in one line."""
 
     @property
     def progress(self) -> tuple[int, int]:
         """(value, max) of the progress bar."""
         return self.done, max(self.total, 1)
 
+    @property
+    def failures(self) -> int:
+        """Tests that failed or errored (the run's exit status 1)."""
+        return sum(n for name, n in self.counts if name in FAILED)
+
 
 def head(state: RunState) -> Head:
     counts = summary_shown(state.counts)
-    failed = any(n for name, n in counts if name in FAILED) or state.exitstatus not in (None, 0, 5)
-    if state.status == "running":
-        tone = "running"
-    elif state.status in BAD_ENDS or failed:
-        tone = "failed"
-    elif state.status == "finished":
-        tone = "passed"
-    else:
-        tone = "neutral"
     if state.exitstatus is not None:
         exit_text = f"exit {state.exitstatus}"
     elif state.returncode is not None:
         exit_text = f"process exit {state.returncode}"
     else:
         exit_text = ""
+    ended = state.status not in ("running", "collected")
+    failure = first_failure(state.tests.values()) if ended else None
     return Head(
         status=state.status,
-        tone=tone,
+        tone=tone(state.status, state.counts, state.exitstatus),
         done=state.done,
         total=len(state.tests),
         counts=counts,
         flaky=state.flaky_count,
         exit=exit_text,
         collected=state.status == "collected",
+        failure=failure,
+        unexpected=sum(1 for t in state.tests.values() if t.outcome in UNEXPECTED) if ended else 0,
+        message=error_line(failure.longrepr) if failure else "",
     )
 
 
-def group_counts(state: RunState, group: Group) -> Counter[str]:
-    """The outcomes of the tests in `group`."""
-    tests = state.tests
-    return Counter(tests[n].outcome if n in tests else "" for n in group.nodeids)
+def first_failure(tests: Iterable[TestResult]) -> TestResult | None:
+    """The first test, in the run's order, that failed or errored."""
+    return next((t for t in tests if t.outcome in FAILED), None)
 
 
-def filters_inside(counts: Counter[str]) -> list[str]:
-    """The status filters under which some test of the group falls."""
-    return sorted({FILTER_OF[name] for name in counts if name in FILTER_OF})
+def failing_tests(tests: Mapping[str, TestResult]) -> list[tuple[TestResult, str]]:
+    """The tests the Failed filter shows, in the run's order, each with what went wrong in one
+    line (an unexpected pass: why it was expected to fail)."""
+    return [
+        (t, error_line(t.longrepr) or xfail_reason(t))
+        for t in tests.values()
+        if t.outcome in UNEXPECTED
+    ]
 
 
-def empty_note(state: RunState, query: str) -> str:
-    """What an empty tree says."""
-    if query:
-        return f"No test matches “{query}”."
-    if state.status == "running":
-        return "Collecting…"
-    if state.collect_errors:
-        return "No tests: see the collection errors above."
-    return "No tests."
+def xfail_reason(test: TestResult) -> str:
+    why = next((str(p["wasxfail"]) for p in test.phases if "wasxfail" in p), "")
+    why = why.removeprefix("reason: ").strip()
+    return f"expected to fail: {why}" if why else "expected to fail"
+
+
+def error_line(longrepr: str) -> str:
+    """What went wrong, in one line: pytest's first `E` line (the exception and its message),
+    else the last line of the text (a crash, a collection error's summary)."""
+    lines = [line.rstrip() for line in plain(longrepr).splitlines() if line.strip()]
+    found = next((line[1:].strip() for line in lines if line.startswith("E ")), None)
+    text = found if found is not None else (lines[-1].strip() if lines else "")
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1] + "…"
+
+
+def tab_title(head: Head | None) -> str:
+    """The browser tab's title: the run's state first, so it reads from another tab."""
+    if head is None:
+        return "pytest-web"
+    if head.collected:
+        state = f"{head.total} test{'' if head.total == 1 else 's'}"
+    elif head.status == "running":
+        state = f"Running {head.done}/{head.total}"
+    elif head.failures:
+        state = f"✕ {head.failures} failed"
+    elif head.tone == "passed":
+        state = "✓ All passed"
+    else:
+        state = head.status.capitalize()
+    return f"{state} · pytest-web"
+
+
+def tab_icon(head: Head | None) -> str:
+    """The favicon's file under static/icons/: its colour is the run's tone."""
+    return f"icons/{head.tone if head else 'neutral'}.svg"
+
+
+def unchanged_words(status: str, compared: int) -> str:
+    """What the changes bar says when nothing changed: a run that did not finish compared only
+    the tests that ran, which is not "no change"."""
+    if status == "finished":
+        return "no change since the previous run"
+    if compared == 1:
+        return f"{status}: the 1 test that ran is unchanged"
+    return f"{status}: the {compared} tests that ran are unchanged"
 
 
 def shown_command(command: list[str]) -> str:
     """The command a run ran, from `pytest` on (the interpreter and `-m` left out)."""
     return " ".join(command[2:]) if command[1:2] == ["-m"] else " ".join(command)
-
-
-def find_group(roots: list[Group], group_id: str) -> Group | None:
-    todo = list(roots)
-    while todo:
-        group = todo.pop()
-        if group.id == group_id:
-            return group
-        todo.extend(c for c in group.children if not isinstance(c, str))
-    return None
-
-
-def page_of(
-    group: Group, tests: dict[str, TestResult], visible: set[str] | None, offset: int
-) -> tuple[list[tuple[str, Any, int]], int]:
-    """(kind, child, tests) from `offset` for at most GROUP_ROWS rows: rows, whole groups that fit,
-    lazy groups that do not (a folder's files are always lazy, counted as 5 rows each); and the
-    offset where the next page starts (0 when none)."""
-    items: list[tuple[str, object, int]] = []
-    budget = GROUP_ROWS
-    for index in range(offset, len(group.children)):
-        if budget <= 0:
-            return items, index
-        child = group.children[index]
-        if isinstance(child, str):
-            if visible is None or child in visible:
-                items.append(("row", tests[child], 1))
-                budget -= 1
-            continue
-        count = len(child.nodeids) if visible is None else sum(n in visible for n in child.nodeids)
-        if count and group.kind == "folder":  # its files, closed: at most 200 per page
-            items.append(("lazy", child, count))
-            budget -= 5
-        elif count:
-            items.append(("group" if count <= budget else "lazy", child, count))
-            budget -= count if count <= budget else 1
-    return items, 0
-
-
-def opens(query: str, items: list[tuple[str, object, int]]) -> bool:
-    """Whether the groups on a page of a lazy group start open: when searching, or when the
-    page holds few tests."""
-    return bool(query) or sum(count for _, _, count in items) <= OPEN_ROWS

@@ -7,13 +7,22 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from pytest_web.core import clean
-from pytest_web.core.outcomes import COUNTED, FILTERS, has_result, outcome_class, status_class
+from pytest_web.core.outcomes import (
+    COUNTED,
+    has_result,
+    outcome_class,
+    outcome_word,
+    status_class,
+)
 from pytest_web.core.tree import in_file, test_label
+from pytest_web.web.detail_view import reason, to_html, trace_text, traceback, waiting
 from pytest_web.web.run_view import shown_command
+from pytest_web.web.tree_view import SHOW_CHOICES
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 MAX_SHOWN = 1e9
@@ -27,14 +36,35 @@ def asset_folder(name: str) -> str:
 
 
 def format_duration(seconds: float | None) -> str:
-    """`12 ms`, `3.40 s`, `2 min 5 s`; nothing for what is no duration (none, not finite)."""
+    """A duration with the precision that tells tests apart: "0.04 ms", "0.4 ms", "3.2 ms",
+    "12 ms", "1.25 s", "2 min 5 s" (trivial tests take a fraction of a millisecond); nothing for
+    what is no duration (none, not finite)."""
     if seconds is None or not 0 <= seconds < MAX_SHOWN:
         return ""
+    ms = seconds * 1000
+    if ms <= 0:
+        return "0 ms"
+    if ms < 0.01:
+        return "<0.01 ms"
+    if ms < 0.1:
+        return f"{ms:.2f} ms"
+    if ms < 10:
+        return f"{ms:.1f} ms"
     if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
+        return f"{ms:.0f} ms"
     if seconds < 120:
         return f"{seconds:.2f} s"
     return f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
+
+
+def view_args(query: str, show: str, offset: int = 0) -> str:
+    """The query string of a tree or group request that keeps a view's search and filter."""
+    args: dict[str, object] = {"q": query} if query else {}
+    if show != "all":
+        args["show"] = show
+    if offset:
+        args["offset"] = offset
+    return "?" + urlencode(args) if args else ""
 
 
 def when(timestamp: float | None) -> str:
@@ -70,9 +100,19 @@ def configure(env: Environment) -> Environment:
         in_file=in_file,
         status_class=status_class,
         outcome_class=outcome_class,
+        outcome_word=outcome_word,
+        ansi=to_html,
+        traceback=traceback,
+        trace_text=trace_text,
+        reason=reason,
+        waiting=waiting,
     )
     env.globals.update(
-        label=test_label, has_result=has_result, COUNTED=COUNTED, SHOW_CHOICES=("all", *FILTERS)
+        label=test_label,
+        has_result=has_result,
+        COUNTED=COUNTED,
+        SHOW_CHOICES=SHOW_CHOICES,
+        view_args=view_args,
     )
     return env
 

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from pytest_web.web import actions
 from pytest_web.web.page import render_page_named
+from pytest_web.web.run_view import tone, unchanged_words
 from pytest_web.web.services import services
 
 bp = Blueprint("history", __name__)
@@ -16,7 +17,10 @@ bp = Blueprint("history", __name__)
 def runs() -> ResponseReturnValue:
     if services().history is None:
         abort(404, "this server keeps no run history")
-    return render_page_named("runs.html", "_runs.html", runs=actions.list_runs())
+    runs = actions.list_runs()
+    for row in runs:  # how each went, for its colour (the API leaves it out)
+        row["tone"] = tone(row["status"], row.get("counts") or {}, row.get("exitstatus"))
+    return render_page_named("runs.html", "_runs.html", runs=runs)
 
 
 @bp.get("/runs/<run_id>/changes")
@@ -27,4 +31,5 @@ def changes(run_id: str) -> ResponseReturnValue:
     template = "_changes_bar.html" if request.args.get("bar") else "_changes.html"
     if found is None and template == "_changes.html":
         abort(404, "no comparison for this run (running, not kept, or result files)")
-    return render_template(template, changes=found, run=run.state)
+    unchanged = unchanged_words(run.state.status, found.compared if found else 0)
+    return render_template(template, changes=found, run=run.state, unchanged=unchanged)

@@ -13,8 +13,9 @@ from pytest_web.web import actions
 from pytest_web.web.actions import latest_kept
 from pytest_web.web.htmx import is_htmx
 from pytest_web.web.page import page_context, render_page_or
-from pytest_web.web.run_view import find_group, opens, page_of
+from pytest_web.web.run_view import failing_tests
 from pytest_web.web.services import services
+from pytest_web.web.tree_view import find_group, opens, page_of
 
 bp = Blueprint("pages", __name__)
 
@@ -40,29 +41,52 @@ def show_run(run_id: str) -> ResponseReturnValue:
     return render_page_or("_run.html", main=run, **services().renderer.run_context(run))
 
 
-@bp.get("/runs/<run_id>/tree")
-def tree(run_id: str) -> ResponseReturnValue:
+def view_context(run_id: str) -> tuple[Any, dict[str, Any]]:
+    """The run and its view for the search (`q`) and status filter (`show`) asked for."""
     run = actions.find_run(run_id)
     query = request.args.get("q", "")[:500]
-    context = services().renderer.run_context(run, query)
+    return run, services().renderer.run_context(run, query, request.args.get("show", "all"))
+
+
+@bp.get("/runs/<run_id>/tree")
+def tree(run_id: str) -> ResponseReturnValue:
+    """The tree for a search and a status filter: only the tests they keep."""
+    _, context = view_context(run_id)
     return render_template("_tree.html", **context)
 
 
 @bp.get("/runs/<run_id>/group/<group_id>")
 def group_rows(run_id: str, group_id: str) -> ResponseReturnValue:
     """One group's rows for a big run's lazy tree, a page at a time (`offset`)."""
-    run = actions.find_run(run_id)
-    query = request.args.get("q", "")[:500]
+    run, context = view_context(run_id)
     offset = max(0, request.args.get("offset", 0, type=int))
-    context = services().renderer.run_context(run, query)
     group = find_group(context["tree"].top, group_id)
     if group is None:
         abort(404, "no such group in this run")
-    items, more = page_of(group, run.state.tests, context["visible"], offset)
+    items, more = page_of(group, context["tests"], context["visible"], offset)
     left = len(group.children) - more if more else 0
-    opened = opens(query, items)
+    opened = opens(context["visible"] is not None, items)
     return render_template(
         "_group.html", items=items, more=more, left=left, group=group, opened=opened, **context
+    )
+
+
+@bp.get("/runs/<run_id>/since/<int:seq>")
+def since(run_id: str, seq: int) -> ResponseReturnValue:
+    """What changed in a running run after `seq` (its rows, groups and head, no output): a
+    fragment fetched meanwhile asks for it once it is in the page (see `catch_up`)."""
+    run = actions.find_run(run_id)
+    if not 0 <= seq <= run.state.seq:
+        abort(404, "no such point in this run")
+    return services().renderer.delta(run, seq, output=False)
+
+
+@bp.get("/runs/<run_id>/failures")
+def failures(run_id: str) -> ResponseReturnValue:
+    """The run's failing tests, each with what went wrong in one line (into the detail pane)."""
+    run = actions.find_run(run_id)
+    return render_page_or(
+        "_failures.html", main=run, run=run.state, failing=failing_tests(run.state.tests)
     )
 
 
@@ -101,7 +125,7 @@ def start() -> ResponseReturnValue:
         selection = parse_selection(_form_selection(), services().settings.repo)
     except SelectionError as error:
         abort(400, str(error))
-    actions.start_run(selection)
+    actions.start_run(selection, request.form.get("shown"))
     response = Response(render_template("_notice.html", message=g.get("notice", "")))
     if request.form.get("past"):  # a past run's page does not follow live: go to the live page
         response.headers["HX-Redirect"] = "/"
@@ -116,8 +140,11 @@ def cancel(run_id: str) -> ResponseReturnValue:
 
 @bp.get("/detail")
 def detail() -> ResponseReturnValue:
+    """A test's detail; without a test, the empty pane (its Close button)."""
+    if not request.args.get("nodeid") and not request.args.get("run"):
+        return render_page_or("_detail.html", test=None)
     run = actions.find_run(request.args.get("run") or actions.COLLECTED_ID)
-    test = run.state.tests.get(request.args.get("nodeid", ""))
+    test = actions.view_test(run, request.args.get("nodeid", ""))
     if test is None:
         abort(404, "no such test in this run")
     return render_page_or(

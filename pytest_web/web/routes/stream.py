@@ -48,15 +48,19 @@ def event_stream(hub: Hub, renderer: Renderer, cursor: tuple[str, int] | None) -
                     yield PING
                 version = new_version
                 continue
+            changed: list[str] = []
             if cursor and cursor[0] == run.id and cursor[1] < run.state.seq:
                 parts = renderer.delta_parts(run, cursor[1])
-            else:
-                parts = renderer.snapshot_parts(run)
+                changed = renderer.changed_filters(run, cursor[1])
+            else:  # a tab that showed another run empties its detail pane
+                parts = renderer.snapshot_parts(run, fresh=cursor is None or cursor[0] != run.id)
             seq = run.state.seq
             cursor = (run.id, seq)
             for part in parts[:-1]:  # without an id: a reconnect in between starts over
                 yield str(ServerSentEvent(part))
             yield str(ServerSentEvent(parts[-1], id=f"{run.id}:{seq}"))
+            for name in changed:  # a tree under that status filter fetches itself again
+                yield str(ServerSentEvent(event=f"changed-{name}"))
             # Gather the next batch, but send the end of a run at once.
             interval = batch_interval(len(run.state.tests))
             hub.wait_until(has_ended(run.state), interval)

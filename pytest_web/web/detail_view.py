@@ -1,0 +1,181 @@
+"""What a test's detail shows, decided here so templates only print it: why it was skipped or
+expected to fail, in words; its traceback as pytest coloured it (ANSI turned into escaped HTML by
+ansi2html), each line marked for what it is (the failing source line, the error lines), and a
+long traceback folded to the test's own frames with the others one click away."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from ansi2html import Ansi2HTMLConverter
+from markupsafe import Markup, escape
+
+from pytest_web.core.output import ESCAPE, plain
+from pytest_web.core.test_record import TestResult
+
+SPAN = re.compile(r'<span class="[^"]*">|</span>')
+SEPARATOR = re.compile(r"^_( _)+$")
+LOCATION = re.compile(r"^(\S.*?):(\d+):( |$)")
+CHAINED = (
+    "The above exception was the direct cause of the following exception:",
+    "During handling of the above exception, another exception occurred:",
+)
+
+
+def to_html(text: str) -> Markup:
+    """Terminal text as escaped HTML, its colours as `ansiNN` classes (see app.css)."""
+    if ESCAPE not in text:
+        return escape(text)
+    html = Ansi2HTMLConverter(inline=False, escaped=True, linkify=False).convert(text, full=False)
+    return Markup(html)  # noqa: S704 - ansi2html escapes the text itself (escaped=True)
+
+
+def html_lines(text: str) -> list[Markup]:
+    """`to_html(text)` a line at a time, each line's spans closed at its end and opened again on
+    the next, so every line can be wrapped in an element of its own."""
+    lines = []
+    carried: list[str] = []
+    for line in str(to_html(text)).split("\n"):
+        start = "".join(carried)
+        for tag in SPAN.findall(line):
+            if tag == "</span>":
+                if carried:
+                    carried.pop()
+            else:
+                carried.append(tag)
+        lines.append(Markup(start + line + "</span>" * len(carried)))  # noqa: S704 - escaped
+    return lines
+
+
+def line_kind(line: str) -> str:
+    """What a traceback line is, by pytest's marks: the failing source line (`>`), an error
+    line (`E`), a frame's location (`path:line:`), a separator between frames, or plain."""
+    if line.startswith(">"):
+        return "fail-line"
+    if line.startswith("E ") or line == "E":
+        return "err"
+    if SEPARATOR.match(line):
+        return "sep"
+    if LOCATION.match(line):
+        return "loc"
+    if line in CHAINED:
+        return "chain"
+    return ""
+
+
+@dataclass
+class Block:
+    """Consecutive traceback lines, shown (`folded` false) or one click away."""
+
+    lines: list[tuple[str, Markup]] = field(default_factory=list)
+    folded: bool = False
+    frames: int = 0
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        plural = "" if self.frames == 1 else "s"
+        return f"{self.frames} more frame{plural} in {', '.join(self.files)}"
+
+
+@dataclass
+class Frame:
+    """One entry of a traceback (or the words between two chained exceptions)."""
+
+    lines: list[tuple[str, Markup]]
+    chain: bool = False
+    file: str = ""
+    shown: bool = False
+
+
+def is_own(path: str, test_file: str) -> bool:
+    """Whether a frame's file is the test's own (paths may be relative to another folder)."""
+    if not path or not test_file:
+        return False
+    return path == test_file or path.endswith("/" + test_file) or test_file.endswith("/" + path)
+
+
+def traceback(text: str, test_file: str) -> list[Block]:
+    """A traceback in blocks: the test's own frames, the frame that raised (the last of each
+    chained exception) and the lines between exceptions shown; runs of other frames folded."""
+    frames: list[Frame] = []
+    current: list[tuple[str, Markup]] = []
+    for raw, html in zip(plain(text).split("\n"), html_lines(text), strict=True):
+        kind = line_kind(raw)
+        if kind == "chain":
+            frames += [Frame(current), Frame([(kind, html)], chain=True)]
+            current = []
+            continue
+        current.append((kind, html))
+        if kind == "sep":
+            frames.append(Frame(current))
+            current = []
+    frames = [f for f in [*frames, Frame(current)] if f.lines]
+    for index, frame in enumerate(frames):
+        found = [LOCATION.match(plain(str(h))) for k, h in frame.lines if k == "loc"]
+        frame.file = found[-1].group(1) if found and found[-1] else ""
+        raised = index + 1 == len(frames) or frames[index + 1].chain
+        frame.shown = frame.chain or raised or is_own(frame.file, test_file)
+    return blocks_of(frames)
+
+
+def blocks_of(frames: list[Frame]) -> list[Block]:
+    blocks: list[Block] = []
+    for frame in frames:
+        if not blocks or blocks[-1].folded != (not frame.shown):
+            blocks.append(Block(folded=not frame.shown))
+        block = blocks[-1]
+        block.lines += frame.lines
+        if block.folded:
+            block.frames += 1
+            if frame.file and frame.file not in block.files:
+                block.files.append(frame.file)
+    return blocks
+
+
+def reason(test: TestResult) -> str:
+    """Why the test was skipped, or expected to fail, in words ('' when neither)."""
+    for phase in test.phases:
+        if "wasxfail" in phase:
+            why = str(phase["wasxfail"]).removeprefix("reason: ").strip()
+            if test.outcome == "xpassed":
+                return "Expected to fail, but passed" + (f": {why}" if why else "")
+            return "Expected to fail" + (f": {why}" if why else "")
+    if test.outcome != "skipped":
+        return ""
+    for phase in test.phases:
+        if phase.get("outcome") == "skipped" and phase.get("longrepr"):
+            return skip_words(str(phase["longrepr"]))
+    return "Skipped"
+
+
+def skip_words(longrepr: str) -> str:
+    """pytest's skip report is a tuple, `('path', line, 'Skipped: why')`: its words."""
+    text = plain(longrepr).strip()
+    if text.startswith("(") and text.endswith(")"):
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            return text
+        if isinstance(value, tuple) and len(value) == 3 and isinstance(value[2], str):
+            return value[2]
+    return text
+
+
+def trace_text(test: TestResult) -> str:
+    """The traceback to show: none for a skip (its report is only where and why, said in
+    words by `reason`)."""
+    return "" if test.outcome == "skipped" else test.longrepr
+
+
+def waiting(test: TestResult) -> str:
+    """What the detail of a test without a result says."""
+    if test.outcome == "running":
+        return "Running…"
+    if test.outcome == "queued":
+        return "Queued."
+    if test.index < 0:
+        return "Not in this run: the tests that ran are marked in the tree."
+    return "Not run yet." if test.outcome == "" else "Not run."
