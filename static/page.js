@@ -1,12 +1,17 @@
-// pytest-web's own script: what htmx attributes would cost on every row of a big tree.
-// One listener for the whole page, so rows carry no htmx attributes:
+// pytest-web's own script: what htmx attributes would cost on every row of a big tree, and what
+// must outlive the tree's re-renders. One listener per kind of event, for the whole page:
 // - a click on a link to a test's detail (`/detail?...`) fetches it into the detail pane
 //   (without script, the link opens the whole page with that detail);
-// - on a row's name, Space ticks the row's checkbox (the checkbox is not a tab stop of its own:
-//   one tab stop per row), and the arrow keys move to the previous or next row.
+// - ticked tests are kept here, not in the rows: a filter, a search or a live refresh renders
+//   the rows again (ticked again as they come back), and tests that a filter hides stay
+//   ticked; hidden inputs in the run form carry them to "Run selected";
+// - on a row's name, Space ticks the row (its checkbox is not a tab stop of its own: one tab
+//   stop per row), and the arrow keys move to the previous or next row.
 "use strict";
 
 const DETAIL = /^\/detail\?/;
+const ROW_BOX = "li.t > input[type=checkbox]";
+const picked = new Set();
 
 document.addEventListener("click", (event) => {
   const link = event.target.closest("a[href]");
@@ -15,6 +20,28 @@ document.addEventListener("click", (event) => {
   if (!DETAIL.test(href)) return;
   event.preventDefault();
   htmx.ajax("GET", href, { target: "#detail", swap: "outerHTML" });
+});
+
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  if (!box.matches(ROW_BOX)) return;
+  if (box.checked) picked.add(box.value);
+  else picked.delete(box.value);
+  const form = document.getElementById("run-form");
+  if (!form) return;
+  form.querySelectorAll("input[name=nodeid]").forEach((input) => input.remove());
+  for (const nodeid of picked) {
+    const input = document.createElement("input");
+    Object.assign(input, { type: "hidden", name: "nodeid", value: nodeid });
+    form.append(input);
+  }
+});
+
+document.addEventListener("htmx:after:swap", () => {
+  if (!picked.size) return;
+  document.querySelectorAll(ROW_BOX).forEach((box) => {
+    if (picked.has(box.value)) box.checked = true;
+  });
 });
 
 document.addEventListener("keydown", (event) => {

@@ -143,11 +143,11 @@ class Runner:
             "cancelled": active.cancelled,
             "time": time.time(),
         }
-        self.hub.publish(active.run, [event])
         _remove_tree(active.workdir)
-        with self._lock:
+        with self._lock:  # free before the end shows: a page that sees it may start the next
             if self.active is active:
                 self.active = None
+        self.hub.publish(active.run, [event])
 
     def _pump(self, active: Active) -> None:
         """Publish pytest's terminal output; past OUTPUT_LIMIT keep draining, publish no more."""
