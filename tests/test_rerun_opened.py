@@ -50,9 +50,9 @@ def started(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[Selection]:
     shared = services(app)
     found: list[Selection] = []
 
-    def start(selection: Selection) -> Any:
+    def start(selection: Selection, suite: Any = None) -> Any:
         found.append(selection)
-        return shared.hub.create_run(selection.as_dict(), ["pytest"])
+        return shared.hub.create_run(selection.as_dict(), ["pytest"], suite)
 
     monkeypatch.setattr(shared.runner, "start", start)
     return found
