@@ -123,3 +123,11 @@ def test_a_test_without_a_result_says_why() -> None:
     assert waiting(Result("t", -3, "")).startswith("Not in this run")
     assert waiting(Result("t", 2, "")) == "Not run yet."
     assert waiting(Result("t", 2, "notrun")) == "Not run."
+
+
+def test_xdists_worker_line_is_left_to_the_facts() -> None:
+    text = "[gw1] linux -- Python 3.11.7 /venv/bin/python\n\ndef test_x():\n>   assert 0"
+    failed = Result("t", 0, "failed", phases=[phase("failed", longrepr=text)])
+    assert trace_text(failed) == "def test_x():\n>   assert 0"
+    only = Result("t", 0, "xpassed", phases=[phase("passed", longrepr=text.split("\n")[0])])
+    assert trace_text(only) == ""

@@ -147,6 +147,7 @@ def test_a_failures_one_line_is_its_first_error_line() -> None:
     assert error_line("\x1b[1m\x1b[31mE   boom\x1b[0m") == "boom"
     assert error_line("E   " + "x" * 500).endswith("…") and len(error_line("E " + "x" * 500)) == 200
     assert error_line("") == ""
+    assert error_line("[gw1] linux -- Python 3.11.7 /venv/bin/python") == ""
 
 
 def test_the_failing_list_gives_a_line_for_each() -> None:

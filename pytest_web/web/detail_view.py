@@ -17,6 +17,7 @@ from pytest_web.core.test_record import TestResult
 
 SPAN = re.compile(r'<span class="[^"]*">|</span>')
 SEPARATOR = re.compile(r"^_( _)+$")
+WORKER_LINE = re.compile(r"^\[gw\d+\] .* -- Python \S+")
 LOCATION = re.compile(r"^(\S.*?):(\d+):( |$)")
 CHAINED = (
     "The above exception was the direct cause of the following exception:",
@@ -166,8 +167,16 @@ def skip_words(longrepr: str) -> str:
 
 def trace_text(test: TestResult) -> str:
     """The traceback to show: none for a skip (its report is only where and why, said in
-    words by `reason`)."""
-    return "" if test.outcome == "skipped" else test.longrepr
+    words by `reason`), and without the line xdist puts first (the worker is in the facts)."""
+    if test.outcome == "skipped":
+        return ""
+    return without_worker_line(test.longrepr)
+
+
+def without_worker_line(text: str) -> str:
+    """`text` without xdist's first line (`[gw0] linux -- Python 3.12.1 /usr/bin/python`)."""
+    first, _, rest = text.partition("\n")
+    return rest.lstrip("\n") if WORKER_LINE.match(plain(first)) else text
 
 
 def waiting(test: TestResult) -> str:

@@ -11,6 +11,7 @@ from pytest_web.core.fold import RunState
 from pytest_web.core.outcomes import FAILED, UNEXPECTED, summary_shown
 from pytest_web.core.output import plain
 from pytest_web.core.test_record import TestResult
+from pytest_web.web.detail_view import WORKER_LINE
 
 BAD_ENDS = frozenset({"crashed", "cancelled", "interrupted"})
 MESSAGE_CHARS = 200
@@ -99,7 +100,7 @@ def failing_tests(tests: Mapping[str, TestResult]) -> list[tuple[TestResult, str
     """The tests the Failed filter shows, in the run's order, each with what went wrong in one
     line (an unexpected pass: why it was expected to fail)."""
     return [
-        (t, error_line(t.longrepr) or xfail_reason(t))
+        (t, xfail_reason(t) if t.outcome == "xpassed" else error_line(t.longrepr))
         for t in tests.values()
         if t.outcome in UNEXPECTED
     ]
@@ -115,6 +116,7 @@ def error_line(longrepr: str) -> str:
     """What went wrong, in one line: pytest's first `E` line (the exception and its message),
     else the last line of the text (a crash, a collection error's summary)."""
     lines = [line.rstrip() for line in plain(longrepr).splitlines() if line.strip()]
+    lines = [line for line in lines if not WORKER_LINE.match(line)]
     found = next((line[1:].strip() for line in lines if line.startswith("E ")), None)
     text = found if found is not None else (lines[-1].strip() if lines else "")
     return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1] + "…"
