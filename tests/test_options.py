@@ -34,6 +34,7 @@ from support import Server, summary_counts
         ("-q", "-q"),
         ("--tb=short", "--tb=short"),
         ("  --tb native ", "--tb=native"),
+        ("--color=no", "--color=no"),
     ],
 )
 def test_allowed_options_become_one_argument_each(given: str, argument: str) -> None:
@@ -59,6 +60,7 @@ def test_allowed_options_become_one_argument_each(given: str, argument: str) -> 
         "-x=1",
         "--dist=each",
         "--tb=evil",
+        "--color=maybe",
         "--junitxml=/etc/passwd",
         "@args.txt",
         "--pdb",

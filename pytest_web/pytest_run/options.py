@@ -58,6 +58,7 @@ ALLOWED = (
     Option(("-vv",)),
     Option(("-q", "--quiet")),
     Option(("--tb",), _choice(TB_STYLES)),
+    Option(("--color",), _choice(("yes", "no", "auto"))),  # runs are in colour unless told
 )
 """What a run may take, besides `-k`, `-m`, `-n` and node ids (asked for separately)."""
 
