@@ -130,7 +130,9 @@ def test_a_failure_is_coloured_wrapped_and_marked(demo_server: Server, page: Pag
     wide = trace.evaluate("e => e.scrollWidth > e.clientWidth + 1")
     assert not wide, "traceback lines are cut off instead of wrapped"
     page.click("li.t .name >> text=test_logs_and_fails")
-    expect(page.locator("#detail pre.section").first).not_to_contain_text("\x1b")
+    log = page.locator("#detail pre.section", has_text="about to fail")  # pytest colours WARNING
+    expect(log).not_to_contain_text("[33m")
+    expect(log.locator("span.ansi33")).to_have_text("WARNING ")
 
 
 def test_at_800px_a_clicked_tests_detail_is_in_view(demo_server: Server, page: Page) -> None:
@@ -153,7 +155,8 @@ def test_long_ids_that_differ_at_the_end_read_apart(make_server, tmp_path, page:
         "@pytest.mark.parametrize('value', [1, 2],"
         f" ids=['{'x' * 120}-first', '{'x' * 120}-second'])\n"
         "def test_value(value):\n    pass\n\n"
-        "@pytest.mark.skip(reason='later')\ndef test_later():\n    pass\n"
+        "@pytest.mark.skip(reason='later')\ndef test_later():\n    pass\n\n"
+        "import json\n\ndef test_deep():\n    json.loads('{')\n"
     )
     server = make_server(repo)
     server.wait_run(server.start_run())
@@ -165,3 +168,13 @@ def test_long_ids_that_differ_at_the_end_read_apart(make_server, tmp_path, page:
         assert not cut, f"the name ending {end} is cut off"
     file_summary = page.locator("summary", has_text="tests/test_long.py")
     expect(file_summary).to_contain_text("1 skipped")
+    # A long traceback: the test's own frame and the one that raised, json's others folded.
+    page.locator("#tree .name", has_text="test_deep").click()
+    trace = page.locator("#detail .longrepr")
+    expect(trace.locator(".fail-line").first).to_contain_text("json.loads('{')")
+    expect(trace.locator(".err")).to_contain_text("JSONDecodeError")
+    frames = trace.locator("details.frames")
+    expect(frames.locator("summary")).to_contain_text("json/")
+    expect(frames.locator(".ln").first).to_be_hidden()
+    frames.locator("summary").click()
+    expect(frames.locator(".ln").first).to_be_visible()

@@ -17,7 +17,7 @@ from pytest_web.web.detail_view import (
     waiting,
 )
 
-SEP = "_ " * 30 + "_"
+SEP = "_ " * 30  # pytest ends a separator with a space
 DEEP = "\n".join(
     [
         "def test_load():",

@@ -16,7 +16,7 @@ from pytest_web.core.output import ESCAPE, plain
 from pytest_web.core.test_record import TestResult
 
 SPAN = re.compile(r'<span class="[^"]*">|</span>')
-SEPARATOR = re.compile(r"^_( _)+$")
+SEPARATOR = re.compile(r"^_( _)+ ?$")
 WORKER_LINE = re.compile(r"^\[gw\d+\] .* -- Python \S+")
 LOCATION = re.compile(r"^(\S.*?):(\d+):( |$)")
 CHAINED = (
@@ -83,11 +83,13 @@ class Block:
 
 @dataclass
 class Frame:
-    """One entry of a traceback (or the words between two chained exceptions)."""
+    """Lines of a traceback between two separators: one long-style entry, a run of short-style
+    ones (pytest prints frames outside the test's own files so), or the words between two
+    chained exceptions; with the files its locations name."""
 
-    lines: list[tuple[str, Markup]]
+    lines: list[tuple[str, Markup]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
     chain: bool = False
-    file: str = ""
     shown: bool = False
 
 
@@ -101,24 +103,23 @@ def is_own(path: str, test_file: str) -> bool:
 def traceback(text: str, test_file: str) -> list[Block]:
     """A traceback in blocks: the test's own frames, the frame that raised (the last of each
     chained exception) and the lines between exceptions shown; runs of other frames folded."""
-    frames: list[Frame] = []
-    current: list[tuple[str, Markup]] = []
+    frames = [Frame()]
     for raw, html in zip(plain(text).split("\n"), html_lines(text), strict=True):
         kind = line_kind(raw)
         if kind == "chain":
-            frames += [Frame(current), Frame([(kind, html)], chain=True)]
-            current = []
+            frames += [Frame([(kind, html)], chain=True), Frame()]
             continue
-        current.append((kind, html))
+        frame = frames[-1]
+        frame.lines.append((kind, html))
+        if kind == "loc" and (found := LOCATION.match(raw)):
+            frame.files.append(found.group(1))
         if kind == "sep":
-            frames.append(Frame(current))
-            current = []
-    frames = [f for f in [*frames, Frame(current)] if f.lines]
+            frames.append(Frame())
+    frames = [f for f in frames if f.lines]
     for index, frame in enumerate(frames):
-        found = [LOCATION.match(plain(str(h))) for k, h in frame.lines if k == "loc"]
-        frame.file = found[-1].group(1) if found and found[-1] else ""
         raised = index + 1 == len(frames) or frames[index + 1].chain
-        frame.shown = frame.chain or raised or is_own(frame.file, test_file)
+        own = any(is_own(path, test_file) for path in frame.files)
+        frame.shown = frame.chain or raised or own or not frame.files
     return blocks_of(frames)
 
 
@@ -130,9 +131,8 @@ def blocks_of(frames: list[Frame]) -> list[Block]:
         block = blocks[-1]
         block.lines += frame.lines
         if block.folded:
-            block.frames += 1
-            if frame.file and frame.file not in block.files:
-                block.files.append(frame.file)
+            block.frames += len(frame.files)
+            block.files += [f for f in dict.fromkeys(frame.files) if f not in block.files]
     return blocks
 
 
