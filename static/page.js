@@ -5,6 +5,8 @@
 // - ticked tests are kept here, not in the rows: a filter, a search or a live refresh renders
 //   the rows again (ticked again as they come back), and tests that a filter hides stay
 //   ticked; hidden inputs in the run form carry them to "Run selected";
+// - so are the chosen status filter and search: the stream replaces the whole view when a run
+//   starts or its tests arrive, and the tab asks again for the tree it was showing;
 // - on a row's name, Space ticks the row (its checkbox is not a tab stop of its own: one tab
 //   stop per row), and the arrow keys move to the previous or next row.
 "use strict";
@@ -12,6 +14,7 @@
 const DETAIL = /^\/detail\?/;
 const ROW_BOX = "li.t > input[type=checkbox]";
 const picked = new Set();
+const view = { show: "all", q: "" };
 
 document.addEventListener("click", (event) => {
   const link = event.target.closest("a[href]");
@@ -20,6 +23,18 @@ document.addEventListener("click", (event) => {
   if (!DETAIL.test(href)) return;
   event.preventDefault();
   htmx.ajax("GET", href, { target: "#detail", swap: "outerHTML" });
+});
+
+document.addEventListener("change", (event) => {
+  if (event.target.matches("#view-form input")) {
+    const form = event.target.form;
+    view.show = form.elements.show.value;
+    view.q = form.elements.q.value;
+  }
+});
+
+document.addEventListener("input", (event) => {
+  if (event.target.id === "search") view.q = event.target.value;
 });
 
 document.addEventListener("change", (event) => {
@@ -38,6 +53,16 @@ document.addEventListener("change", (event) => {
 });
 
 document.addEventListener("htmx:after:swap", () => {
+  const tree = document.getElementById("tree");
+  const search = document.getElementById("search");
+  if (tree && search && (tree.dataset.show !== view.show || search.value !== view.q)) {
+    const chip = document.getElementById(`show-${view.show}`);
+    if (chip) {
+      chip.checked = true;
+      search.value = view.q;
+      chip.dispatchEvent(new Event("change", { bubbles: true }));  // the form asks for the tree
+    }
+  }
   if (!picked.size) return;
   document.querySelectorAll(ROW_BOX).forEach((box) => {
     if (picked.has(box.value)) box.checked = true;

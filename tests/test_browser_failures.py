@@ -74,3 +74,18 @@ def test_a_run_that_passes_says_so_in_the_tab(demo_server: Server, page: Page) -
     expect(page.locator("#run-head")).to_have_class(re.compile(r"\bt-passed\b"))
     expect(page.locator("#run-head .first-failure")).to_have_count(0)
     expect(page.locator("#detail.idle")).to_be_attached()
+
+
+def test_the_failed_filter_shows_failures_as_they_come(make_server, slow_repo, page: Page) -> None:
+    """A filtered tree is rendered by the server; while the run goes it fetches itself again
+    when the stream says the failed tests changed."""
+    server: Server = make_server(slow_repo)
+    page.goto(server.page_url)
+    page.click("#run-all")
+    expect(page.locator("#run-head .status")).to_have_text("running")
+    page.click("label.chip:has(#show-failed)")
+    expect(page.locator("#tree")).to_have_attribute("data-show", "failed")
+    expect(page.locator("li.t")).to_have_count(1, timeout=60_000)  # test_step[3], live
+    expect(page.locator("#run-head .status")).to_have_text("running")
+    expect(page.locator("li.t")).to_have_count(2, timeout=60_000)
+    expect(page.locator("li.t .name")).to_have_text(["test_step[3]", "test_step[7]"])
