@@ -80,9 +80,9 @@ class RunState:
     session_ended: bool = False
     last_plugin_event: int = 0
     seq: int = 0
-    done: int = 0
-    """Tests with a result (`outcomes.has_result`), kept as they end: a live page asks for it
-    with every update, and counting 100,000 tests each time would cost more than the update."""
+    tallies: Counter[str] = field(default_factory=Counter)
+    """How many tests have each outcome (queued, running, passed, not run...), kept as they
+    change: the head's progress and the chips' counts without counting every test."""
     structure: int = 0
     flaky_count: int = 0
     """Tests that failed in one attempt and passed in another (result files only)."""
@@ -134,8 +134,22 @@ class RunState:
         if test is None:
             test = TestResult(nodeid=nodeid, index=len(self.tests), file=file_of(nodeid))
             self.tests[nodeid] = test
+            self.tallies[test.outcome] += 1
             self.structure += 1
         return test
+
+    def _set(self, test: TestResult, outcome: str) -> None:
+        """Give `test` its outcome, keeping the tallies."""
+        tallies = self.tallies
+        tallies[test.outcome] -= 1
+        tallies[outcome] += 1
+        test.outcome = outcome
+
+    @property
+    def done(self) -> int:
+        """Tests with a result (`outcomes.has_result`), from the tallies: a live page asks with
+        every update, and counting 100,000 tests each time would cost more than the update."""
+        return sum(n for outcome, n in self.tallies.items() if has_result(outcome))
 
     def _on_run_created(self, event: RunCreated) -> None:
         self.kind = event.get("kind") or self.kind
@@ -153,7 +167,10 @@ class RunState:
         self.tests = {}
         for nodeid in nodeids:
             found = known.pop(nodeid, None)
-            self.tests[nodeid] = found or TestResult(nodeid, 0, file=file_of(nodeid))
+            if found is None:
+                found = TestResult(nodeid, 0, file=file_of(nodeid))
+                self.tallies[found.outcome] += 1
+            self.tests[nodeid] = found
         self.tests.update(known)
         locations = event.get("locations")
         if locations:  # a discovery knows every test's place before it runs
@@ -182,7 +199,7 @@ class RunState:
         test = self._test(event.get("nodeid", ""))
         self._locate(test, event.get("location"))
         if test.outcome == "queued":
-            test.outcome = "running"
+            self._set(test, "running")
         return {test.nodeid}
 
     def _on_test_end(self, event: TestEnd) -> set[str]:
@@ -211,14 +228,12 @@ class RunState:
             first = Attempt(test.source, test.outcome, test.duration, test.phases, test.worker)
             self._attempt(test, first)
         before = counted(test.phases) if test.phases else []  # which the test held till now
-        had_result = has_result(test.outcome)
         test.phases, test.duration, test.worker = phases, duration, worker
         if subtests:  # its subtests count, but are not its outcome
             after = counted(phases)
-            test.outcome = worst_outcome(phases) or "notrun"
+            self._set(test, worst_outcome(phases) or "notrun")
         else:
-            test.outcome = worst(after) or "notrun"
-        self.done += has_result(test.outcome) - had_result
+            self._set(test, worst(after) or "notrun")
         if source is not None:
             test.source = source
         if test.attempts:  # the first attempt of a file is the test itself: nothing to keep
@@ -277,7 +292,7 @@ class RunState:
         if event.get("collected"):  # a discovery: its tests were found, never meant to run
             self.status = "collected"
             for test in self.tests.values():
-                test.outcome = ""
+                self._set(test, "")
             return set(self.tests)
         if event.get("interrupted"):  # the server stopped mid-run (written on its next start)
             self.status = "interrupted"
@@ -306,7 +321,7 @@ class RunState:
                 )
                 touched.add(test.nodeid)
             elif test.outcome in PENDING:
-                test.outcome = "notrun"
+                self._set(test, "notrun")
                 touched.add(test.nodeid)
         return touched
 

@@ -72,11 +72,13 @@ def visible_tests(tests: Mapping[str, TestResult], query: str, show: str) -> set
     }
 
 
-def filter_counts(tests: Mapping[str, TestResult]) -> dict[str, int]:
-    """How many tests each chip shows (the view's tests, not pytest's summary: a test with a
-    teardown error counts once, under Failed)."""
-    counts = Counter(FILTER_OF.get(test.outcome, "") for test in tests.values())
-    return {"all": len(tests), **{name: counts[name] for name in FILTERS}}
+def filter_counts(tallies: Mapping[str, int], total: int) -> dict[str, int]:
+    """How many tests each chip shows, from how many tests have each outcome (not pytest's
+    summary: a test with a teardown error counts once, under Failed); `total` for All."""
+    counts: Counter[str] = Counter()
+    for outcome, n in tallies.items():
+        counts[FILTER_OF.get(outcome, "")] += n
+    return {"all": total, **{name: counts[name] for name in FILTERS}}
 
 
 def group_counts(tests: Mapping[str, TestResult], group: Group) -> Counter[str]:
