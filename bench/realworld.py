@@ -80,8 +80,12 @@ def summary_counts(line: str) -> dict[str, int]:
 def written(counts: dict[str, int]) -> str:
     """Counts in pytest's words and order, zeros left out ("no tests ran" when none)."""
     order = [*SHOWN, *(f"subtests {name}" for name in SUBTESTS)]
-    parts = [f"{counts[name]} {name}" for name in order if counts.get(name)]
+    parts = [f"{counts[name]} {_plural(name, counts[name])}" for name in order if counts.get(name)]
     return ", ".join(parts) or "no tests ran"
+
+
+def _plural(name: str, count: int) -> str:
+    return name + "s" if name == "error" and count != 1 else name
 
 
 def last_line(output: str) -> str:
@@ -125,9 +129,9 @@ def discovery(prepared: Prepared, server: Server) -> Row:
         shown = f"HTTP {response.status_code}: {found.get('error', '')[:200]}"
     else:
         mine = (len(found["tests"]), len(found["errors"]))
-        shown = f"{mine[0]} tests, {mine[1]} errors"
+        shown = f"{mine[0]} tests, {mine[1]} {_plural('error', mine[1])}"
     project = prepared.project
-    pytest_shown = f"{theirs[0]} tests, {theirs[1]} errors"
+    pytest_shown = f"{theirs[0]} tests, {theirs[1]} {_plural('error', theirs[1])}"
     return Row(
         project.name, project.version, "discovery", pytest_shown, shown, plain_s, ours_s,
         theirs == mine, line,
@@ -172,14 +176,22 @@ def check(prepared: Prepared) -> list[Row]:
         stop_server(server)
 
 
-HEAD = f"{'project':22} {'step':9} {'pytest':42} {'pytest-web':42} {'plain':>7} {'ours':>7} ratio"
+WIDTHS = (46, 46)
+"""The summary columns while rows arrive; the final table fits its longest."""
 
 
-def print_row(row: Row) -> None:
+def head(widths: tuple[int, int]) -> str:
+    return (
+        f"{'project':22} {'step':9} {'pytest':{widths[0]}} {'pytest-web':{widths[1]}} "
+        f"{'plain':>7} {'ours':>7} ratio"
+    )
+
+
+def print_row(row: Row, widths: tuple[int, int] = WIDTHS) -> None:
     mark = "" if row.same else "   <-- DIFFERS"
     print(
-        f"{row.project + ' ' + row.version:22} {row.step:9} {row.pytest:42} {row.ours:42} "
-        f"{row.plain_s:6.1f}s {row.ours_s:6.1f}s {row.ratio:4.2f}x{mark}",
+        f"{row.project + ' ' + row.version:22} {row.step:9} {row.pytest:{widths[0]}} "
+        f"{row.ours:{widths[1]}} {row.plain_s:6.1f}s {row.ours_s:6.1f}s {row.ratio:4.2f}x{mark}",
         flush=True,
     )
 
@@ -196,12 +208,13 @@ def main() -> int:
     commit = subprocess.run(
         ["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"], capture_output=True, text=True
     ).stdout.strip()
-    print(f"\npytest-web: {ROOT} at {commit}\n{HEAD}", flush=True)
+    print(f"\npytest-web: {ROOT} at {commit}\n{head(WIDTHS)}", flush=True)
     for each in prepared:
         rows += check(each)
-    print("\n" + HEAD)
+    widths = (max(len(r.pytest) for r in rows), max(len(r.ours) for r in rows))
+    print("\n" + head(widths))
     for row in rows:
-        print_row(row)
+        print_row(row, widths)
     print("\nwhat each suite exercises:")
     for each in prepared:
         project = each.project

@@ -78,6 +78,12 @@ PROJECTS = (
         ("railroad-diagrams", "jinja2"),
     ),
     Project(
+        "markdown",
+        "3.11.3",
+        "a collection error (its tests turn warnings into errors at import): exit 2, no run",
+        ("pyyaml",),
+    ),
+    Project(
         "pygments",
         "2.21.0",
         "5,000+ tests, custom pytest.Item collectors",
