@@ -24,7 +24,7 @@ import os
 import re
 import subprocess
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +138,7 @@ def discovery(prepared: Prepared, server: Server) -> Row:
     )  # fmt: skip
 
 
-def run(prepared: Prepared, server: Server, workers: int) -> Row:
+def run(prepared: Prepared, server: Server, workers: int | str) -> Row:
     args = ["-q", *(["-n", str(workers)] if workers else [])]
     line, returncode, plain_s = run_plain(prepared, args)
     theirs = summary_counts(line)
@@ -163,17 +163,33 @@ def run(prepared: Prepared, server: Server, workers: int) -> Row:
     )  # fmt: skip
 
 
-def check(prepared: Prepared) -> list[Row]:
+def check(prepared: Prepared, repeat: int) -> list[Row]:
+    """Discovery, `-n 0` and `-n 2`, each `repeat` times (plain, then ours)."""
     server = serve(prepared)
     try:
-        rows = [discovery(prepared, server)]
-        print_row(rows[-1])
-        for workers in (0, 2):
-            rows.append(run(prepared, server, workers))
+        rows = []
+        for step in ("discovery", 0, 2):
+            tries = [
+                discovery(prepared, server) if step == "discovery" else run(prepared, server, step)
+                for _ in range(repeat)
+            ]
+            rows.append(combined(tries))
             print_row(rows[-1])
         return rows
     finally:
         stop_server(server)
+
+
+def combined(rows: list[Row]) -> Row:
+    """Repeats of one step: the best time of each side; every summary seen, ` | ` between."""
+    return replace(
+        rows[0],
+        pytest=" | ".join(dict.fromkeys(r.pytest for r in rows)),
+        ours=" | ".join(dict.fromkeys(r.ours for r in rows)),
+        plain_s=min(r.plain_s for r in rows),
+        ours_s=min(r.ours_s for r in rows),
+        same=all(r.same for r in rows),
+    )
 
 
 WIDTHS = (46, 46)
@@ -199,6 +215,7 @@ def print_row(row: Row, widths: tuple[int, int] = WIDTHS) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", action="append", metavar="NAME", help="one project (repeat)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each step (best time)")
     parser.add_argument("--cache", type=Path, default=OUT / "realworld", help="where to set up")
     options = parser.parse_args()
     projects = select(options.only)
@@ -210,7 +227,7 @@ def main() -> int:
     ).stdout.strip()
     print(f"\npytest-web: {ROOT} at {commit}\n{head(WIDTHS)}", flush=True)
     for each in prepared:
-        rows += check(each)
+        rows += check(each, options.repeat)
     widths = (max(len(r.pytest) for r in rows), max(len(r.ours) for r in rows))
     print("\n" + head(widths))
     for row in rows:
