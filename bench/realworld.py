@@ -24,7 +24,7 @@ import os
 import re
 import subprocess
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from realworld_setup import (
 SHOWN = ("failed", "passed", "skipped", "xfailed", "xpassed", "error", "rerun")
 SUBTESTS = ("passed", "skipped", "failed")
 """The counts compared, in the order pytest's summary line names them."""
+BAD = ("failed", "error", "xpassed", "notrun")
 RUN_TIMEOUT = 900
 
 
@@ -61,6 +62,8 @@ class Row:
     same: bool
     pytest_line: str = ""
     """pytest's last line, as it printed it."""
+    failing: list[str] = field(default_factory=list)
+    """The served run's failed and errored tests, `outcome nodeid` (for a row that differs)."""
 
     @property
     def ratio(self) -> float:
@@ -156,10 +159,11 @@ def run(prepared: Prepared, server: Server, workers: int | str) -> Row:
     pytest_shown = written(theirs) + (f" [exit {returncode}]" if not same else "")
     if data["status"] != "finished":
         shown += f" [run {data['status']}]"
+    failing = [f"{t['outcome']} {t['nodeid']}" for t in data["tests"] if t["outcome"] in BAD]
     project = prepared.project
     return Row(
         project.name, project.version, f"-n {workers}", pytest_shown, shown, plain_s, ours_s,
-        same and data["status"] == "finished", line,
+        same and data["status"] == "finished", line, failing[:20],
     )  # fmt: skip
 
 
@@ -189,6 +193,7 @@ def combined(rows: list[Row]) -> Row:
         plain_s=min(r.plain_s for r in rows),
         ours_s=min(r.ours_s for r in rows),
         same=all(r.same for r in rows),
+        failing=[f for r in rows for f in r.failing],
     )
 
 
@@ -210,6 +215,9 @@ def print_row(row: Row, widths: tuple[int, int] = WIDTHS) -> None:
         f"{row.ours:{widths[1]}} {row.plain_s:6.1f}s {row.ours_s:6.1f}s {row.ratio:4.2f}x{mark}",
         flush=True,
     )
+    if not row.same:
+        for test in dict.fromkeys(row.failing):
+            print(f"{'':32} served: {test}")
 
 
 def main() -> int:
