@@ -1,6 +1,6 @@
 """Does pytest-web count exactly as pytest does, on real suites nobody here wrote?
 
-    python bench/realworld.py [--only NAME ...] [--cache DIR]
+    python bench/realworld.py [--only NAME ...] [--repeat N] [--cache DIR]
 
 For each project of `realworld_setup.PROJECTS` (its PyPI sdist, in a virtualenv of its own, made
 once and cached in bench/out/realworld/), pytest's own summary line against pytest-web's counts:
