@@ -23,6 +23,7 @@ import argparse
 import json
 import time
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from common import OUT, launch_server, stop_server, suite, wait_finished
@@ -91,6 +92,19 @@ COUNTS_SHOWN = """
 """
 
 
+PAGE_HEAD = """() => {
+  const status = document.querySelector("#run-head .status");
+  const counts = {};
+  document.querySelectorAll("#run-head .count[data-count]").forEach((c) => {
+    counts[c.dataset.count] = Number(c.querySelector("b").textContent);
+  });
+  return {status: status && status.textContent.trim(), counts,
+          run: document.querySelector("#run-view")?.dataset.run};
+}"""
+WAIT_MS = 120_000
+"""How long after the run's end the page may take to show its counts before the bench gives up."""
+
+
 def print_profile(profile: dict, top: int = 25) -> None:
     """The functions where the page's main thread spent its time (self time), from a CDP
     CPU profile (also saved to bench/out/*.cpuprofile: open it in Chrome's DevTools)."""
@@ -136,7 +150,15 @@ def watch(page, server, workers: int, tests: int, profile: bool = False) -> dict
     run_id = server.start_run(workers=workers)
     run = wait_finished(server, run_id)
     api_seen = time.time()
-    page.wait_for_function(COUNTS_SHOWN, arg=[run_id, run["counts"]], timeout=300_000)
+    try:
+        page.wait_for_function(COUNTS_SHOWN, arg=[run_id, run["counts"]], timeout=WAIT_MS)
+    except PlaywrightTimeout:
+        shown = page.evaluate(PAGE_HEAD)
+        page.screenshot(path=str(OUT / f"browser_n{workers}_stuck.png"))
+        raise SystemExit(
+            f"-n {workers}: {WAIT_MS / 1000:.0f} s after the run ended the page still shows "
+            f"{shown}; the API says {run['status']} {run['counts']}"
+        ) from None
     page.wait_for_timeout(1000)  # long tasks are reported a little after they end
     if profile:
         swaps = page.evaluate("window.__swaps")
