@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pytest_web.core.events import (
+    CiInfo,
     CollectError,
     Collection,
     Location,
@@ -40,6 +41,10 @@ MAX_INT = 2**31 - 1
 MAX_PHASES = 20
 MAX_SECTIONS = 100
 MAX_NODEIDS = 10_000_000
+NAME_CAP = 200
+"""Characters kept of a project, run key, shard, branch or commit: names, not text."""
+URL_CAP = 2000
+MAX_SHARDS = 10_000
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _WHOLE = re.compile(r"[0-9]{1,9}")
@@ -229,12 +234,38 @@ def event(raw: Any) -> PluginEvent | None:
 
 
 def _session_start(raw: dict[str, Any]) -> SessionStart:
-    return {
+    found: SessionStart = {
         "type": "session_start",
         "pytest_version": text(raw.get("pytest_version")),
         "rootdir": text(raw.get("rootdir")),
         "time": timestamp(raw.get("time")),
     }
+    if "ci" in raw:
+        found["ci"] = ci_info(raw["ci"])
+    return found
+
+
+def name(value: Any, cap: int = NAME_CAP) -> str:
+    """A short name on one line: text, control characters dropped, at most `cap` characters."""
+    found = text(value)[:cap] if isinstance(value, str) else ""
+    return "".join(c for c in found if c.isprintable()).strip()
+
+
+def ci_info(value: Any) -> CiInfo:
+    """Which CI run and shard a session is of: short names, a count, links."""
+    value = value if isinstance(value, dict) else {}
+    found: CiInfo = {}
+    for key in ("project", "run_key", "shard", "session", "branch", "commit"):
+        if key in value:
+            found[key] = name(value[key])
+    for key in ("url", "job_url"):
+        link = name(value.get(key), URL_CAP)
+        if link.startswith(("https://", "http://")):  # a link the page may show: no javascript:
+            found[key] = link  # type: ignore[literal-required]
+    shards = integer(value.get("shards"))
+    if shards is not None and 0 <= shards <= MAX_SHARDS:
+        found["shards"] = shards
+    return found
 
 
 def _collection(raw: dict[str, Any]) -> Collection:

@@ -3,9 +3,11 @@
 Live runs, reconnect snapshots and CI result files all go through `RunState.apply`.
 Pure code: no I/O, no clock, no framework.
 
-A `test_end` that names its `source` (a result file) is one attempt among others: every attempt is
-kept, the last one stands for the test, and a test that both failed and passed is flaky. Without
-`source` (a live run) a repeated end replaces the earlier one.
+A `test_end` that names its `source` (a result file, a CI shard) is one attempt among others:
+every attempt is kept, the last one stands for the test, and a test that both failed and passed
+is flaky. Without `source` (a live run) a repeated end replaces the earlier one. Events are
+numbered per source, so each shard's repeats are dropped on their own; a CI run's status follows
+its shards (`shards.CiRun`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from pytest_web.core.outcomes import (
     worst_outcome,
 )
 from pytest_web.core.output import OutputTail
+from pytest_web.core.shards import CiRun
 from pytest_web.core.test_record import Attempt, TestResult
 from pytest_web.core.tree import file_of
 
@@ -60,8 +63,9 @@ class RunState:
 
     id: str
     kind: str = "live"
-    """What the run is: "live" (pytest run by this server), "results" (result files opened) or
-    "collection" (a discovery); said by its `run_created` event."""
+    """What the run is: "live" (pytest run by this server), "results" (result files opened),
+    "collection" (a discovery) or "ci" (shards streaming to a dashboard); said by its
+    `run_created` event."""
     status: str = "running"
     exitstatus: int | None = None
     returncode: int | None = None
@@ -78,7 +82,10 @@ class RunState:
     terminal: OutputTail = field(default_factory=OutputTail, repr=False)
     """pytest's terminal output (its tail)."""
     session_ended: bool = False
-    last_plugin_event: int = 0
+    numbers: dict[str, int] = field(default_factory=dict)
+    """The last event number folded, per source (a live run's plugin is source "")."""
+    ci: CiRun = field(default_factory=CiRun)
+    """A CI run's project, run key and shards."""
     seq: int = 0
     tallies: Counter[str] = field(default_factory=Counter)
     """How many tests have each outcome (queued, running, passed, not run...), kept as they
@@ -114,20 +121,52 @@ class RunState:
     def apply(self, event: Event) -> set[str]:
         """Fold one event in; return the node ids whose rows changed.
 
-        Plugin events carry `i`, their number in the session: a repeat or an older one is
-        dropped, so duplicated or replayed events never count twice.
+        Plugin events carry `i`, their number in the session (in their source's session): a
+        repeat or an older one is dropped, so duplicated or replayed events never count twice.
         """
         self.seq += 1
-        number = cast(dict[str, Any], event).get("i")
+        fields = cast(dict[str, Any], event)
+        source = fields.get("source", "")
+        number = fields.get("i")
         if isinstance(number, int) and not isinstance(number, bool):
-            if number <= self.last_plugin_event:
+            if number <= self.numbers.get(source, 0):
                 return set()
-            self.last_plugin_event = number
+            self.numbers[source] = number
         kind = event.get("type")
         handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
+        if self.kind == "ci" and isinstance(kind, str) and (source or kind == "run_exit"):
+            return self._ci_event(source, kind, event, handler)
         if handler is None or (self.status != "running" and kind != "run_exit"):
             return set()
         return handler(self, event) or set()
+
+    def _ci_event(self, source: str, kind: str, event: Any, handler: Any) -> set[str]:
+        """A CI shard's event: folded whatever the run's status (a late shard opens it again),
+        then the run's status follows its shards."""
+        if kind == "run_exit":  # the server stops waiting for shards the CI announced
+            self.ci.stopped_waiting = True
+        else:
+            self.ci.on_event(source, kind, event)
+        folded = handler is not None and kind not in ("run_exit", "session_end")
+        touched = (handler(self, event) or set()) if folded else set()
+        status = self.ci.status()
+        if status == "running":
+            self.status, self.finished, self.exitstatus = "running", None, None
+        elif status != self.status or kind in ("session_end", "run_exit"):
+            self.status, self.finished = status, self.ci.ended()
+            self.exitstatus = self.ci.exitstatus()
+            self.session_ended = status == "finished"
+            touched |= self._not_run()
+        return touched
+
+    def _not_run(self) -> set[str]:
+        """Tests still queued or running when their run ended: not run."""
+        touched = set()
+        for test in self.tests.values():
+            if test.outcome in PENDING:
+                test.outcome = "notrun"
+                touched.add(test.nodeid)
+        return touched
 
     def _test(self, nodeid: str) -> TestResult:
         test = self.tests.get(nodeid)
@@ -156,6 +195,8 @@ class RunState:
         self.created = event.get("time")
         self.selection = dict(event.get("selection") or {})
         self.command = list(event.get("command") or [])
+        if "ci" in event:
+            self.ci.learn(event["ci"])
 
     def _on_session_start(self, event: SessionStart) -> None:
         self.pytest_version = event.get("pytest_version", "")
@@ -163,6 +204,12 @@ class RunState:
 
     def _on_collection(self, event: Collection) -> set[str]:
         nodeids = dict.fromkeys(event.get("nodeids") or ())  # each once
+        source = event.get("source")
+        if source is not None:  # a shard's collection: its new tests after the known ones
+            new = [n for n in nodeids if n not in self.tests]
+            for nodeid in new:
+                self._test(nodeid).source = source
+            return set(new)
         known = self.tests
         self.tests = {}
         for nodeid in nodeids:
@@ -198,6 +245,8 @@ class RunState:
     def _on_test_start(self, event: TestStart) -> set[str]:
         test = self._test(event.get("nodeid", ""))
         self._locate(test, event.get("location"))
+        if "source" in event:
+            test.source = event["source"]
         if test.outcome == "queued":
             self._set(test, "running")
         return {test.nodeid}
@@ -219,12 +268,14 @@ class RunState:
             subtests = any("subtest" in p for p in phases)
         worker = event.get("worker")
         source = event.get("source")
+        if self.kind == "ci" and source is not None:  # what the shard's own summary counts
+            self.ci.shard(source).counts.update(counted(phases))
         if RERUN in after:  # pytest-rerunfailures will run it again: an attempt, not its end
             self._attempt(test, Attempt(source or "", RERUN, duration, phases, worker))
             self.counts[RERUN] += 1
             return {test.nodeid}
         attempt = source is not None or test.attempts  # a file's, or after a rerun
-        if attempt and not test.attempts and test.source:  # a second attempt: keep the first,
+        if attempt and not test.attempts and test.source and test.phases:  # a second attempt: keep
             first = Attempt(test.source, test.outcome, test.duration, test.phases, test.worker)
             self._attempt(test, first)
         before = counted(test.phases) if test.phases else []  # which the test held till now
@@ -339,6 +390,8 @@ class RunState:
             "duration": self.elapsed(None),
             "selection": self.selection,
         }
+        if self.kind == "ci":
+            data.update(self.ci.as_json())
         if with_tests:
             data["tests"] = [_test_json(t) for t in self.tests.values()]
             data["errors"] = list(self.collect_errors)
@@ -353,6 +406,7 @@ _HANDLERS: dict[str, Callable[[RunState, Any], set[str] | None]] = {
     "test_start": RunState._on_test_start,
     "test_end": RunState._on_test_end,
     "session_end": RunState._on_session_end,
+    "shard": lambda state, event: None,  # a CI shard's state only (see `_ci_event`)
     "output": RunState._on_output,
     "run_exit": RunState._on_run_exit,
 }

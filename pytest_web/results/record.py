@@ -3,7 +3,8 @@
 Each event passes the same door as a live POST (`core.clean.event`), so nothing odd in a file
 (structures where text belongs, huge numbers, lone surrogates, deep nesting) reaches the views.
 The events' numbers `i` drop repeats within a session; a file appended to by a second session
-starts again.
+starts again. The numbers are dropped once read: a run merged from several files would otherwise
+take one file's numbers for repeats of another's.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def read(stream: Any, result: ResultFile) -> Iterator[Event]:
             if i <= last:
                 continue
             last = i
+        event.pop("i", None)
         event.pop("run", None)
         if event["type"] == "test_end":
             event["source"] = result.path
