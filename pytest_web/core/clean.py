@@ -230,6 +230,8 @@ def event(raw: Any) -> PluginEvent | None:
         found["i"] = number_
     if isinstance(raw.get("run"), str):
         found["run"] = text(raw["run"])
+    if isinstance(raw.get("source"), str):
+        found["source"] = text(raw["source"])
     return found
 
 
@@ -305,8 +307,6 @@ def _test_end(raw: dict[str, Any]) -> TestEnd | None:
     where = location(raw.get("location"))
     if where is not None:
         found["location"] = where
-    if "source" in raw:
-        found["source"] = text(raw["source"])
     if "time" in raw:
         found["time"] = timestamp(raw["time"])
     return found
