@@ -75,6 +75,15 @@ def find_ci_run(history: History, project: str, run_key: str) -> str | None:
     return str(row[0]) if row else None
 
 
+def running_ci_runs(history: History) -> list[str]:
+    """The CI runs left running (by a server that stopped): their shards may still come."""
+    with history.lock:
+        rows = history.db.execute(
+            "SELECT id FROM runs WHERE kind = 'ci' AND status = 'running' ORDER BY n"
+        ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
 def projects(history: History) -> list[str]:
     """The projects with kept runs, the most recently active first."""
     with history.lock:

@@ -21,6 +21,7 @@ from pytest_web.core.outcomes import has_result
 from pytest_web.history.private import private_file
 from pytest_web.history.ci import finish_ci_run, insert_ci_run, resume_numbers
 from pytest_web.history.store import (
+    DB_NAME,
     RUN_TABLES,
     connect,
     database_path,
@@ -33,6 +34,9 @@ FLUSH_SECONDS = 0.5
 FLUSH_EVENTS = 2000
 KEEP_RUNS = 200
 """Runs kept; older ones are deleted when a run ends."""
+DASHBOARD_KEEP = 2000
+"""Runs a dashboard keeps, over all its projects."""
+DASHBOARD_FOLDER = "dashboard"
 
 
 class History:
@@ -238,3 +242,8 @@ class History:
                 state.apply(end)
                 self.record(state, [end])
         return [run_id for _, run_id, _ in rows]
+
+
+def dashboard_history(data_dir: Path) -> History:
+    """The dashboard's one history file, every project's CI runs in it: `DATA/dashboard/`."""
+    return History(data_dir / DASHBOARD_FOLDER / DB_NAME, keep=DASHBOARD_KEEP)

@@ -1,0 +1,89 @@
+"""Helpers for dashboard tests: an in-process dashboard app, and shards' batches as the plugin
+sends them (numbered per session, after what the server holds)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from pytest_web.web import create_app
+from pytest_web.web.upload_tokens import parse_upload_tokens
+from support import TOKEN, app_config
+
+UPLOAD = "upload-token-0123456789"
+SCOPED = "scoped-token-0123456789"
+"""Upload tokens: one for every project, one for `acme/only`."""
+PROJECT, RUN_KEY = "acme/shop", "1234-1"
+
+
+def dashboard_app(tmp_path: Path, **overrides: Any) -> Flask:
+    config = app_config(
+        tmp_path / "nowhere",
+        data_dir=tmp_path / "data",
+        dashboard=True,
+        upload_tokens=parse_upload_tokens(f"{UPLOAD},acme/only={SCOPED}"),
+        shard_timeout=60.0,
+    )
+    app = create_app({**config, **overrides})
+    app.testing = True
+    return app
+
+
+def signed_in(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
+    return client
+
+
+def session_events(
+    shard: str, results: dict[str, str], end: bool = True, **ci: Any
+) -> list[dict[str, Any]]:
+    """One shard's session as its plugin numbers it: start, collection, each test, end."""
+    info = {"project": PROJECT, "run_key": RUN_KEY, "shard": shard, "session": shard, **ci}
+    events: list[dict[str, Any]] = [
+        {"type": "session_start", "pytest_version": "9", "rootdir": "/ci", "time": 1.0, "ci": info},
+        {"type": "collection", "nodeids": list(results)},
+    ]
+    for nodeid, outcome in results.items():
+        events.append({"type": "test_start", "nodeid": nodeid, "location": ["t.py", 1, "t"]})
+        phase = {"when": "call", "outcome": outcome, "duration": 0.25}
+        if outcome == "failed":
+            phase["longrepr"] = "assert 1 == 2"
+        events.append({"type": "test_end", "nodeid": nodeid, "phases": [phase], "worker": "gw0"})
+    if end:
+        status = 1 if "failed" in results.values() else 0
+        events.append({"type": "session_end", "exitstatus": status, "time": 9.0})
+    return [{**event, "i": n} for n, event in enumerate(events, 1)]
+
+
+def send(
+    client: FlaskClient,
+    events: list[dict[str, Any]],
+    after: int = 0,
+    *,
+    shard: str = "1",
+    session: str | None = None,
+    project: str = PROJECT,
+    run_key: str = RUN_KEY,
+    token: str = UPLOAD,
+    headers: dict[str, str] | None = None,
+    content_type: str = "application/json",
+) -> Any:
+    """POST a batch to the CI ingest, as the plugin's stream does."""
+    sent = {
+        "Authorization": f"Bearer {token}",
+        "X-Pytest-Web-Project": quote(project, safe=""),
+        "X-Pytest-Web-Run-Key": quote(run_key, safe=""),
+        "X-Pytest-Web-Shard": quote(shard, safe=""),
+        "X-Pytest-Web-Session": quote(session or shard, safe=""),
+        "X-Pytest-Web-After": str(after),
+        **(headers or {}),
+    }
+    return client.post(
+        "/api/ci/events", data=json.dumps(events), headers=sent, content_type=content_type
+    )
