@@ -245,7 +245,7 @@ class RunState:
     def _on_test_start(self, event: TestStart) -> set[str]:
         test = self._test(event.get("nodeid", ""))
         self._locate(test, event.get("location"))
-        if "source" in event:
+        if "source" in event and not test.phases:  # the shard it runs on, till it ends
             test.source = event["source"]
         if test.outcome == "queued":
             self._set(test, "running")
@@ -420,5 +420,6 @@ def _test_json(test: TestResult) -> dict[str, Any]:
         "duration": test.duration,
     }
     if test.source or test.attempts:  # read from result files, or rerun
-        data.update(source=test.source, attempts=len(test.attempts) or 1, flaky=test.flaky)
+        attempts = len(test.attempts) or (1 if test.phases else 0)
+        data.update(source=test.source, attempts=attempts, flaky=test.flaky)
     return data
