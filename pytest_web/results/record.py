@@ -59,3 +59,20 @@ def read_record(path: str) -> list[Event]:
     except ResultFileError:
         pass  # what was read before the problem is kept
     return events
+
+
+def recorded_sessions(path: str) -> tuple[list[list[dict[str, Any]]], list[str]]:
+    """A recording's sessions as written, for `pytest-web upload` to send on: each a list of
+    raw numbered events (the dashboard's door cleans them), starting at a session start; and
+    what was odd about the file. `ResultFileError` when it cannot be read at all."""
+    result = ResultFile(path, "record", [])
+    sessions: list[list[dict[str, Any]]] = []
+    stream, _ = open_result(path)
+    with stream:
+        for raw in json_lines(stream, result):
+            if not isinstance(raw.get("i"), int):
+                continue
+            if raw.get("type") == "session_start" or not sessions:
+                sessions.append([])
+            sessions[-1].append(raw)
+    return sessions, result.warnings
