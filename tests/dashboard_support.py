@@ -4,12 +4,14 @@ sends them (numbered per session, after what the server holds)."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from pytest_web.web import create_app
 from pytest_web.web.upload_tokens import parse_upload_tokens
@@ -87,3 +89,21 @@ def send(
     return client.post(
         "/api/ci/events", data=json.dumps(events), headers=sent, content_type=content_type
     )
+
+
+class Served:
+    """An app served over HTTP from a thread (one request at a time, like the one worker),
+    for the plugin's real `http.client` connection; stopped and started again at will."""
+
+    def __init__(self, app: Flask, port: int = 0) -> None:
+        self.app = app
+        self.server = make_server("127.0.0.1", port, app, threaded=False)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
