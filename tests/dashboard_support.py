@@ -3,8 +3,15 @@ sends them (numbered per session, after what the server holds)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -15,7 +22,7 @@ from werkzeug.serving import make_server
 
 from pytest_web.web import create_app
 from pytest_web.web.upload_tokens import parse_upload_tokens
-from support import TOKEN, app_config
+from support import ROOT, TOKEN, Server, _drain, _wait_ready, app_config
 
 UPLOAD = "upload-token-0123456789"
 SCOPED = "scoped-token-0123456789"
@@ -107,3 +114,87 @@ class Served:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join()
+
+
+def launch_dashboard(
+    data: Path, *args: str, port: int = 0, env: dict[str, str] | None = None
+) -> Server:
+    """`python -m pytest_web dashboard` on `port` (0: a free one), history in `data`."""
+    token = "dash-token-" + os.urandom(6).hex()
+    full_env = {**os.environ, "PYTEST_WEB_TOKEN": token, "PYTEST_WEB_UPLOAD_TOKEN": UPLOAD}
+    full_env.update(env or {})
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest_web",
+            "dashboard",
+            "--port",
+            str(port),
+            "--data",
+            str(data),
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=full_env,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 30
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        found = re.search(r"open (http://\S+?)/\?token=", line)
+        if found:
+            server = Server(found.group(1), token, data, process, lines)
+            threading.Thread(target=_drain, args=(process, lines), daemon=True).start()
+            _wait_ready(server)
+            return server
+    process.kill()
+    raise AssertionError("the dashboard did not start:\n" + "".join(lines))
+
+
+def kill(server: Server) -> None:
+    """SIGKILL the dashboard's whole process group (gunicorn's arbiter and worker)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.process.pid, signal.SIGKILL)
+    server.process.wait()
+
+
+SHARD_ENV_PREFIXES = ("PYTEST_WEB_", "GITHUB_", "GITLAB_", "CI_", "BUILDKITE", "CIRCLE", "JENKINS")
+
+
+def start_shard(
+    folder: Path, url: str, shard: str, *args: str, token: str = UPLOAD, run_key: str = "run-1"
+) -> subprocess.Popen[str]:
+    """A real pytest session streaming to the dashboard at `url` as `shard` of `run_key`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(SHARD_ENV_PREFIXES)}
+    env.update(PYTEST_WEB_UPLOAD_TOKEN=token, PYTHONPATH=str(ROOT / "plugin"))
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "pytest_web_plugin",
+            f"--web-stream={url}",
+            f"--web-project={PROJECT}",
+            f"--web-run-key={run_key}",
+            f"--web-shard={shard}",
+            *args,
+        ],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )

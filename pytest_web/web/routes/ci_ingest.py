@@ -38,7 +38,7 @@ from pytest_web.core.hub import Run
 from pytest_web.web.ci_runs import CiRuns
 from pytest_web.web.routes.ingest import MAX_BATCH, MAX_BYTES
 from pytest_web.web.services import services
-from pytest_web.web.upload_tokens import matching
+from pytest_web.web.upload_tokens import UploadToken, matching
 
 bp = Blueprint("ci_ingest", __name__)
 
@@ -80,7 +80,8 @@ def _after() -> int:
     return int(raw)
 
 
-def _check_token(project: str) -> None:
+def _upload_token() -> UploadToken:
+    """The upload token the request carries; 401 (403 when the dashboard has none)."""
     tokens = services().settings.upload_tokens
     if not tokens:
         abort(403, "this dashboard takes no uploads: start it with PYTEST_WEB_UPLOAD_TOKEN set")
@@ -88,8 +89,7 @@ def _check_token(project: str) -> None:
     token = matching(tokens, given.strip()) if scheme.lower() == "bearer" else None
     if token is None:
         abort(401, "send an upload token (PYTEST_WEB_UPLOAD_TOKEN) as Authorization: Bearer")
-    if token.project is not None and token.project != project:
-        abort(403, "this upload token is for another project")
+    return token
 
 
 def _events(body: bytes, source: str, said: CiInfo) -> list[Event]:
@@ -139,8 +139,10 @@ def _answer(run: Run | None, held: int, status: int = 200) -> Response:
 def events() -> Response:
     if request.mimetype != "application/json":
         abort(415, "events are JSON (Content-Type: application/json)")
+    token = _upload_token()
     project = _header(PROJECT_HEADER)
-    _check_token(project)
+    if token.project is not None and token.project != project:
+        abort(403, "this upload token is for another project")
     run_key, shard = _header(RUN_KEY_HEADER), _header(SHARD_HEADER)
     session, after = _header(SESSION_HEADER), _after()
     key = (project, run_key, shard)
