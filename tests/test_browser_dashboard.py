@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dashboard_support import PROJECT, launch_dashboard, start_shard
 from playwright.sync_api import Page, expect
 from test_browser import page_counts
 
+from dashboard_support import PROJECT, launch_dashboard, start_shard
 from support import Server, shown, stop_server, summary_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

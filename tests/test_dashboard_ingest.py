@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 from conftest import close_history
+from flask import Flask
+from flask.testing import FlaskClient
+
 from dashboard_support import (
     PROJECT,
     RUN_KEY,
@@ -19,9 +22,6 @@ from dashboard_support import (
     session_events,
     signed_in,
 )
-from flask import Flask
-from flask.testing import FlaskClient
-
 from pytest_web.web.routes import ci_ingest
 from pytest_web.web.services import services
 from support import TOKEN

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from conftest import close_history
-from dashboard_support import dashboard_app, send, session_events, signed_in
 from flask import Flask
 from flask.testing import FlaskClient
+
+from dashboard_support import dashboard_app, send, session_events, signed_in
 
 
 @pytest.fixture

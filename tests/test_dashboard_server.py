@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 import requests
-from dashboard_support import PROJECT, UPLOAD, kill, launch_dashboard, start_shard
 
+from dashboard_support import PROJECT, UPLOAD, kill, launch_dashboard, start_shard
 from support import Server, stop_server, summary_of
 
 pytestmark = pytest.mark.slow

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 from conftest import close_history
-from dashboard_support import UPLOAD, Served, dashboard_app, signed_in
 from flask import Flask
 from test_plugin import PLUGIN_DIR, summary_line
 
+from dashboard_support import UPLOAD, Served, dashboard_app, signed_in
 from pytest_web_plugin.stream import Stream
 
 pytestmark = pytest.mark.slow

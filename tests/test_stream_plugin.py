@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from conftest import close_history
+from flask import Flask
+
 from dashboard_support import (
     PROJECT,
     RUN_KEY,
@@ -25,8 +27,6 @@ from dashboard_support import (
     session_events,
     signed_in,
 )
-from flask import Flask
-
 from pytest_web.cli import main
 from pytest_web.web.routes import ci_ingest
 from pytest_web.web.services import services
