@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard_support import dashboard_app, send, session_events, signed_in
+from pytest_web.web.services import services
 
 
 @pytest.fixture
@@ -122,3 +123,4 @@ def test_the_api_lists_projects_and_flaky_tests(people: FlaskClient, run_id: str
     assert [(o["run"], o["outcome"], o["branch"]) for o in outcomes.json["outcomes"]] == [
         (run_id, "passed", "main")
     ]
+

@@ -37,9 +37,12 @@ from pytest_web_plugin.names import (
     SESSION_HEADER,
     SHARD_HEADER,
 )
-from pytest_web_plugin.sender import BATCH_BYTES, BATCH_MAX, BATCH_SECONDS, END, START
+from pytest_web_plugin.sender import BATCH_BYTES, BATCH_MAX, END, START
 from pytest_web_plugin.text import say
 
+BATCH_SECONDS = 0.2
+"""Events gather this long before a batch goes: a dashboard takes twenty shards at once, and a
+request costs it more than the events in it (its page shows changes every half second)."""
 MEMORY_EVENTS = 20_000
 MEMORY_BYTES = 32 * 1024 * 1024
 """Kept in memory until the dashboard holds them; more waits in a temporary file."""

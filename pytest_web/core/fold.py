@@ -145,10 +145,13 @@ class RunState:
         then the run's status follows its shards."""
         if kind == "run_exit":  # the server stops waiting for shards the CI announced
             self.ci.stopped_waiting = True
+            changed = True
         else:
-            self.ci.on_event(source, kind, event)
+            changed = self.ci.on_event(source, kind, event)
         folded = handler is not None and kind not in ("run_exit", "session_end")
         touched = (handler(self, event) or set()) if folded else set()
+        if not changed and self.status == "running":
+            return touched
         status = self.ci.status()
         if status == "running":
             self.status, self.finished, self.exitstatus = "running", None, None
@@ -269,7 +272,7 @@ class RunState:
         worker = event.get("worker")
         source = event.get("source")
         if self.kind == "ci" and source is not None:  # what the shard's own summary counts
-            self.ci.shard(source).counts.update(counted(phases))
+            self.ci.shard(source).counts.update(after)
         if RERUN in after:  # pytest-rerunfailures will run it again: an attempt, not its end
             self._attempt(test, Attempt(source or "", RERUN, duration, phases, worker))
             self.counts[RERUN] += 1

@@ -101,9 +101,14 @@ class CiRun:
         self.url = self.url or info.get("url", "")
         self.expected = max(self.expected, info.get("shards", 0))
 
-    def on_event(self, source: str, kind: str, event: Any) -> None:
-        """A shard's event: it runs (again), starts, finishes, or the server says it is lost."""
-        shard = self.shard(source)
+    def on_event(self, source: str, kind: str, event: Any) -> bool:
+        """A shard's event: it runs (again), starts, finishes, or the server says it is lost.
+        Whether the shard may have changed state (a test's start or end never does, unless it
+        comes from a shard that was lost)."""
+        shard = self.shards.get(source)
+        if shard is not None and kind in ("test_start", "test_end") and shard.status != LOST:
+            return False  # the hot path: a running shard's tests
+        shard = shard or self.shard(source)
         if kind == "session_start":
             start: SessionStart = event
             info = start.get("ci") or {}
@@ -124,6 +129,7 @@ class CiRun:
                 shard.ended = said.get("time") if shard.status == LOST else None
         elif shard.status == LOST:
             shard.status, shard.ended = RUNNING, None
+        return True
 
     def status(self) -> str:
         """running, finished (every shard finished) or crashed (some shard was lost)."""
