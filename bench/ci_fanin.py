@@ -46,7 +46,7 @@ from typing import Any
 
 import requests
 
-from common import fmt, median, server_worker, suite
+from common import cpu_seconds, fmt, median, server_worker, suite
 from dashboard_support import UPLOAD, launch_dashboard  # noqa: E402
 from pytest_web_plugin.sender import END, OTHER, START  # noqa: E402
 from pytest_web_plugin.stream import Stream  # noqa: E402
@@ -260,12 +260,16 @@ def round_(
     }
 
 
-def ceiling(server: Server, events: list[dict[str, Any]], shards: int) -> tuple[float, int]:
-    """Replays at full speed: events per second the dashboard took, and how many."""
+def ceiling(
+    server: Server, worker: int, events: list[dict[str, Any]], shards: int
+) -> tuple[float, int, float]:
+    """Replays at full speed: events per second the dashboard took, how many, and the
+    dashboard's own CPU seconds per event (its ceiling on a core of its own)."""
     run_key = f"c{shards}-{time.time():.3f}"
     replays = [Replay(server.url, run_key, f"c{n:03d}", events, 0.0, shards) for n in range(shards)]
     watcher = Watcher(server, run_key)
     watcher.start()
+    cpu = cpu_seconds(worker)[0]
     started = time.perf_counter()
     for replay in replays:
         replay.start()
@@ -274,7 +278,7 @@ def ceiling(server: Server, events: list[dict[str, Any]], shards: int) -> tuple[
     took = time.perf_counter() - started
     count = sum(len(r.items) for r in replays)
     watcher.join(60)
-    return count / took, count
+    return count / took, count, (cpu_seconds(worker)[0] - cpu) / count
 
 
 def main() -> None:
@@ -350,10 +354,11 @@ def main() -> None:
             print(f"  dashboard memory: {now:.0f} MB resident, {peak:.0f} MB peak")
             print("goal: every shard's overhead <= 1.05x, the page final within 1 s")
             for shards in args.ceiling_shards:
-                rate, count = ceiling(server, events, shards)
+                rate, count, per_event = ceiling(server, worker, events, shards)
                 print(
-                    f"ceiling, {shards} shards at full speed: {rate:,.0f} events/s "
-                    f"({count:,} events)"
+                    f"ceiling, {shards} shards at full speed: {rate:,.0f} events/s taken "
+                    f"({count:,} events); the dashboard's own CPU: {per_event * 1e6:.0f} us "
+                    f"per event, {1 / per_event:,.0f} events/s on a core of its own"
                 )
             now, peak = rss(worker)
             print(f"  dashboard memory after: {now:.0f} MB resident, {peak:.0f} MB peak")
