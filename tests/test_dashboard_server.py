@@ -5,6 +5,7 @@ upload filling the gap a dead dashboard left, and the upload token refused every
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -12,13 +13,21 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from dashboard_support import PROJECT, UPLOAD, kill, launch_dashboard, start_shard
+from dashboard_support import (
+    PROJECT,
+    UPLOAD,
+    kill,
+    launch_dashboard,
+    session_events,
+    start_shard,
+)
 from support import Server, stop_server, summary_of
 
 pytestmark = pytest.mark.slow
@@ -259,3 +268,43 @@ def test_the_upload_token_reads_and_runs_nothing(
     signed_in = server.api("POST", "/api/ci/events", json=[])
     assert signed_in.status_code == 401
     assert server.api("POST", "/api/runs", json={}).status_code == 403
+
+
+def test_shards_arriving_at_once_join_one_run(dashboards: Callable[..., Server]) -> None:
+    """Thirty shards send their first batch at the same moment: one run, each shard in it with
+    all it sent (reading a body lets other requests in; the run is found again after it)."""
+    server = dashboards()
+    results = {f"tests/test_{n}.py::test_x[{k}]": "passed" for n in range(2) for k in range(300)}
+
+    def first_batch(name: str) -> requests.Response:
+        events = session_events(name, {f"{name}/{k}": v for k, v in results.items()})
+        body = json.dumps(events).encode()
+
+        def slowly() -> Iterator[bytes]:  # the body comes in two parts, a moment apart
+            yield body[:1000]
+            time.sleep(0.5)
+            yield body[1000:]
+
+        return requests.post(
+            server.url + "/api/ci/events",
+            data=slowly(),
+            headers={
+                "Authorization": f"Bearer {UPLOAD}",
+                "Content-Type": "application/json",
+                "X-Pytest-Web-Project": "acme%2Fshop",
+                "X-Pytest-Web-Run-Key": "burst",
+                "X-Pytest-Web-Shard": name,
+                "X-Pytest-Web-Session": name,
+                "X-Pytest-Web-After": "0",
+            },
+            timeout=120,
+        )
+
+    names = [f"s{n:02d}" for n in range(30)]
+    with ThreadPoolExecutor(len(names)) as pool:
+        answers = list(pool.map(first_batch, names))
+    assert [a.status_code for a in answers] == [200] * len(names)
+    assert len({a.json()["run"] for a in answers}) == 1
+    run = server.api("GET", f"/api/runs/{answers[0].json()['run']}").json()
+    assert sorted(s["name"] for s in run["shards"]) == names
+    assert run["counts"]["passed"] == 600 * len(names)

@@ -91,6 +91,10 @@ class CiRuns:
         return self._get(run_id)
 
     def create(self, project: str, run_key: str) -> Run:
+        """A new run of `project` and `run_key` (the one there is, if there is one)."""
+        found = self.find(project, run_key)
+        if found is not None:
+            return found
         run = Run(RunState(ci_run_id()))
         self.ids[(project, run_key)] = run.id
         self.hub.keep_run(run)

@@ -11,8 +11,8 @@ The answer is the highest event number the run holds from that shard (`held`): t
 drops what is held and resends the rest. A batch that would leave a gap (`after` beyond
 `held`, after a server restart lost nothing but the shard thinks it sent more) is refused with
 409 and `held`, so the shard resends from there. A shard sends one batch at a time: a second
-one at once, or more batches at once than the dashboard folds in parallel, is a 429 with
-Retry-After, so a flood from one token never starves the page.
+one at once, or more than `MAX_IN_FLIGHT` batches at once from every shard together, is a 429
+with Retry-After, so a flood from one token never starves the page.
 """
 
 from __future__ import annotations
@@ -45,8 +45,10 @@ bp = Blueprint("ci_ingest", __name__)
 MAX_RUN_TESTS = 300_000
 MAX_RUN_EVENTS = 3_000_000
 """Per CI run: what one request may open as result files, over all of the run's shards."""
-MAX_FOLDING = 4
-"""Batches folded at once (each holds the one worker's loop while it folds)."""
+MAX_IN_FLIGHT = 32
+"""Batches taken at once, over every shard (each may hold up to `MAX_BYTES` while its body
+arrives). One worker folds one batch at a time, and the page's requests are served between
+them; past this, a shard is asked to come back in a second."""
 MAX_AFTER = 2**31 - 1
 
 _busy: set[tuple[str, str, str]] = set()
@@ -148,7 +150,7 @@ def events() -> Response:
     key = (project, run_key, shard)
     if key in _busy:
         _too_many("this shard is already sending a batch: one at a time")
-    if len(_busy) >= MAX_FOLDING:
+    if len(_busy) >= MAX_IN_FLIGHT:
         _too_many("the dashboard is taking other batches: try again in a second")
     _busy.add(key)
     try:
@@ -162,20 +164,31 @@ def _take(project: str, run_key: str, shard: str, session: str, after: int) -> R
     if ci is None:
         abort(404, "not a dashboard")
     run = ci.find(project, run_key)
-    source = ci.source_for(run, shard, session)
-    held = run.state.numbers.get(source, 0) if run else 0
-    if after > held:
+    held = _held(ci, run, shard, session)
+    if after > held:  # a gap: refused before a byte of the body is read
         return _answer(run, held, 409)
     request.max_content_length = MAX_BYTES  # also caps chunked bodies
+    body = request.get_data(cache=False)
+    # Reading the body let other requests in: another shard's first batch may have made the
+    # run meanwhile. From here to the answer nothing waits, so the run found now is the one.
+    run = ci.find(project, run_key)
+    source = ci.source_for(run, shard, session)
+    held = _held(ci, run, shard, session)
+    if after > held:
+        return _answer(run, held, 409)
     said: CiInfo = {"project": project, "run_key": run_key, "shard": shard, "session": session}
-    found = _events(request.get_data(cache=False), source, said)
-    fresh = [e for e in found if _number(e) > held]
+    fresh = [e for e in _events(body, source, said) if _number(e) > held]
     if run is None:
         if not fresh:
             return _answer(None, 0)
         run = ci.create(project, run_key)
     _within_caps(run, fresh)
     return _answer(run, ci.add(run, source, fresh))
+
+
+def _held(ci: CiRuns, run: Run | None, shard: str, session: str) -> int:
+    """The highest event number `run` holds from that shard's session."""
+    return run.state.numbers.get(ci.source_for(run, shard, session), 0) if run else 0
 
 
 def _number(event: Event) -> int:
