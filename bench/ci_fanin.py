@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,28 @@ from pytest_web_plugin.stream import Stream  # noqa: E402
 from support import Server, stop_server  # noqa: E402
 
 PROJECT = "bench/fanin"
+PACE = """import time
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _pace():
+    time.sleep({seconds})
+"""
+
+
+def paced_suite(tests: int, ms: float) -> Path:
+    """The generated suite, each test taking `ms` milliseconds more (0: the suite itself)."""
+    if not ms:
+        return suite(tests)
+    target = suite(tests).parent / f"suite{tests}-{ms:g}ms"
+    if not (target / "conftest.py").exists():
+        shutil.copytree(suite(tests), target, dirs_exist_ok=True)
+        (target / "conftest.py").write_text(PACE.format(seconds=ms / 1000))
+    return target
+
+
 FINISHED = ('class="head s-finished', 'class="head s-crashed')
 
 
@@ -289,14 +312,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--ceiling-shards", type=int, nargs="*", default=[20, 40])
     parser.add_argument("--browser", action="store_true", help="watch in Chromium, not SSE")
+    parser.add_argument(
+        "--test-ms", type=float, default=0.0, help="each test takes this long (0: trivial tests)"
+    )
     args = parser.parse_args()
-    repo = suite(args.tests)
+    repo = paced_suite(args.tests, args.test_ms)
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} (shared)")
     with tempfile.TemporaryDirectory() as folder:
         events, pace = record_shard(repo, Path(folder))
         print(
-            f"a shard: {args.tests} tests, {len(events)} events, plain pytest {pace:.2f} s "
+            f"a shard: {args.tests} tests of {args.test_ms:g} ms more each, {len(events)} "
+            f"events, plain pytest {pace:.2f} s "
             f"(the replays' pace)"
         )
         server = launch_dashboard(Path(folder) / "data")
