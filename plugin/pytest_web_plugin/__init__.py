@@ -191,11 +191,12 @@ def _stream(
     if not token:
         say(f"pytest-web: {ENV_UPLOAD_TOKEN} is not set: not streaming to {url}\n")
         return None, None
-    found = detect(folder=str(config.rootpath))
+    project = _option(config, "web_project", ENV_PROJECT)
+    found = detect(folder=str(config.rootpath), project=project)
     shards = _option(config, "web_shards", ENV_SHARDS)
     info: dict[str, Any] = {
         **found.as_info(),
-        "project": _option(config, "web_project", ENV_PROJECT) or found.project,
+        "project": found.project,
         "run_key": _option(config, "web_run_key", ENV_RUN_KEY) or found.run_key,
         "shard": _option(config, "web_shard", ENV_SHARD) or found.shard,
         "session": os.urandom(8).hex(),

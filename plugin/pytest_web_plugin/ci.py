@@ -164,9 +164,10 @@ def git_remote(folder: str) -> str:
     return done.stdout.strip() if done.returncode == 0 else ""
 
 
-def detect(env: Env | None = None, folder: str = ".") -> CiDefaults:
-    """What this CI says; outside CI, the git remote's repository, a run key of its own (each
-    local session is a run) and this machine's name as the shard."""
+def detect(env: Env | None = None, folder: str = ".", project: str = "") -> CiDefaults:
+    """What this CI says; outside CI, the git remote's repository (unless `project` is given:
+    git is not asked), a run key of its own (each local session is a run) and this machine's
+    name as the shard."""
     env = os.environ if env is None else env
     for present, read in SYSTEMS:
         if present(env):
@@ -174,6 +175,7 @@ def detect(env: Env | None = None, folder: str = ".") -> CiDefaults:
             break
     else:
         found = CiDefaults()
+    found.project = project or found.project
     if not found.project:
         found.project = repository_path(git_remote(folder)) or os.path.basename(
             os.path.abspath(folder)
