@@ -35,7 +35,7 @@ def dashboard_app(tmp_path: Path, **overrides: Any) -> Flask:
         tmp_path / "nowhere",
         data_dir=tmp_path / "data",
         dashboard=True,
-        upload_tokens=parse_upload_tokens(f"{UPLOAD},acme/only={SCOPED}"),
+        upload_tokens=parse_upload_tokens(f"{UPLOAD},acme/only={SCOPED}", 16),
         shard_timeout=60.0,
     )
     app = create_app({**config, **overrides})

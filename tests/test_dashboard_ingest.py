@@ -215,14 +215,26 @@ def test_the_upload_token_is_refused_on_every_read_and_run_route(dashboard: Flas
             continue
         path = rule.rule.replace("<run_id>", run_id).replace("<group_id>", "g0")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            services(dashboard).throttle.failures.clear()  # each refusal a 401, not a 429
             response = client.open(path + "?project=acme/shop&nodeid=t.py::a", method=method)
             refused = 403 if rule.endpoint == "ingest.event" else 401  # a live run's secret
             assert response.status_code == refused, (method, path, response.status_code)
             checked.append((method, path))
     assert ("GET", f"/api/runs/{run_id}") in checked and ("POST", "/api/runs") in checked
     assert ("GET", "/projects") in checked and ("GET", "/events") in checked
+    services(dashboard).throttle.failures.clear()
     cookie = client.get("/?token=" + UPLOAD)
     assert cookie.status_code == 401
+
+
+def test_wrong_upload_tokens_are_slowed_down_like_wrong_sign_in_tokens(
+    shards: FlaskClient,
+) -> None:
+    events = session_events("1", {"t.py::a": "passed"})
+    answers = [send(shards, events, token=f"wrong-token-{n:012d}").status_code for n in range(11)]
+    assert answers == [401] * 10 + [429]
+    refused = send(shards, events)  # the right one too, from this address, for a while
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
 
 
 @pytest.mark.parametrize(
@@ -272,10 +284,10 @@ def test_upload_tokens_are_at_least_16_characters_and_not_the_sign_in_token() ->
     from pytest_web.web.upload_tokens import UploadTokenError, parse_upload_tokens
 
     with pytest.raises(UploadTokenError):
-        parse_upload_tokens("short")
+        parse_upload_tokens("short", 16)
     with pytest.raises(UploadTokenError):
-        parse_upload_tokens(f"{UPLOAD},{TOKEN}", TOKEN)
-    tokens = parse_upload_tokens(f" {UPLOAD} ,acme/x={SCOPED},padded-token-0123456789==")
+        parse_upload_tokens(f"{UPLOAD},{TOKEN}", 16, TOKEN)
+    tokens = parse_upload_tokens(f" {UPLOAD} ,acme/x={SCOPED},padded-token-0123456789==", 16)
     assert [(t.secret, t.project) for t in tokens] == [
         (UPLOAD, None),
         (SCOPED, "acme/x"),

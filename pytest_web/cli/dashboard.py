@@ -14,7 +14,7 @@ from pytest_web.cli.options import HELP, token_from_env, warn_if_public
 from pytest_web.cli.server import serve
 from pytest_web.core.events import ENV_UPLOAD_TOKEN
 from pytest_web.history import HistoryError, dashboard_history
-from pytest_web.web.settings import data_dir_from_env
+from pytest_web.web.settings import MIN_TOKEN_LENGTH, data_dir_from_env
 from pytest_web.web.upload_tokens import UploadTokenError, parse_upload_tokens
 
 
@@ -65,7 +65,7 @@ def dashboard(
     generated = not uploads
     uploads = uploads or secrets.token_urlsafe(24)
     try:
-        parse_upload_tokens(uploads, token)
+        parse_upload_tokens(uploads, MIN_TOKEN_LENGTH, token)
     except UploadTokenError as error:
         raise click.ClickException(f"{ENV_UPLOAD_TOKEN}: {error}") from None
     folder = data.resolve() if data else data_dir_from_env(os.environ.get("PYTEST_WEB_DATA"))

@@ -18,8 +18,8 @@ from typing import Any
 from pytest_web.core.events import Event, RunExit
 from pytest_web.core.fold import RunState
 from pytest_web.core.outcomes import has_result
-from pytest_web.history.private import private_file
 from pytest_web.history.ci import finish_ci_run, insert_ci_run, resume_numbers
+from pytest_web.history.private import private_file
 from pytest_web.history.store import (
     DB_NAME,
     RUN_TABLES,

@@ -98,7 +98,7 @@ class Settings:
         if env.get("PYTEST_WEB_DASHBOARD") == "1":
             values["dashboard"] = True
             values["upload_tokens"] = parse_upload_tokens(
-                env.get("PYTEST_WEB_UPLOAD_TOKEN", ""), values.get("token", "")
+                env.get("PYTEST_WEB_UPLOAD_TOKEN", ""), MIN_TOKEN_LENGTH, values.get("token", "")
             )
             values["shard_timeout"] = float(env.get("PYTEST_WEB_SHARD_TIMEOUT") or 120.0)
         values.update(overrides or {})

@@ -11,9 +11,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-MIN_LENGTH = 16
-"""Shorter tokens are refused at start: a dashboard is reachable from CI, so from a network."""
-
 
 class UploadTokenError(ValueError):
     """A token that is too short, or that is also the dashboard's sign-in token."""
@@ -26,18 +23,22 @@ class UploadToken:
     """The one project it may send to; None for every project."""
 
 
-def parse_upload_tokens(value: str, sign_in_token: str = "") -> tuple[UploadToken, ...]:
-    """The tokens of `PYTEST_WEB_UPLOAD_TOKEN`; `UploadTokenError` for a bad one."""
+def parse_upload_tokens(
+    value: str, min_length: int, sign_in_token: str = ""
+) -> tuple[UploadToken, ...]:
+    """The tokens of `PYTEST_WEB_UPLOAD_TOKEN`; `UploadTokenError` for one shorter than
+    `min_length` (the sign-in token's minimum, `settings.MIN_TOKEN_LENGTH`) or equal to the
+    sign-in token."""
     found = []
     for entry in (part.strip() for part in value.split(",")):
         if not entry:
             continue
         project, _, secret = entry.rpartition("=")
-        token = UploadToken(secret, project) if project and len(secret) >= MIN_LENGTH else None
+        token = UploadToken(secret, project) if project and len(secret) >= min_length else None
         token = token or UploadToken(entry)
-        if len(token.secret) < MIN_LENGTH:
+        if len(token.secret) < min_length:
             raise UploadTokenError(
-                f"an upload token must be at least {MIN_LENGTH} characters (one has "
+                f"an upload token must be at least {min_length} characters (one has "
                 f"{len(token.secret)})"
             )
         if sign_in_token and secrets.compare_digest(token.secret, sign_in_token):

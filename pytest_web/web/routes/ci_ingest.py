@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 from urllib.parse import unquote
 
 from flask import Blueprint, Response, abort, jsonify, request
+from werkzeug.exceptions import TooManyRequests
 
 from pytest_web.core import clean
 from pytest_web.core.events import (
@@ -35,16 +36,17 @@ from pytest_web.core.events import (
     Event,
 )
 from pytest_web.core.hub import Run
+from pytest_web.results.source import MAX_EVENTS_PER_REQUEST, MAX_TESTS_PER_REQUEST
 from pytest_web.web.ci_runs import CiRuns
-from pytest_web.web.routes.ingest import MAX_BATCH, MAX_BYTES
+from pytest_web.web.routes.ingest import MAX_BATCH, MAX_BYTES, MAX_DEPTH, depth_within
 from pytest_web.web.services import services
 from pytest_web.web.upload_tokens import UploadToken, matching
 
 bp = Blueprint("ci_ingest", __name__)
 
-MAX_RUN_TESTS = 300_000
-MAX_RUN_EVENTS = 3_000_000
-"""Per CI run: what one request may open as result files, over all of the run's shards."""
+MAX_RUN_TESTS = MAX_TESTS_PER_REQUEST
+MAX_RUN_EVENTS = MAX_EVENTS_PER_REQUEST
+"""Per CI run, over all its shards: what one upload of result files may hold."""
 MAX_IN_FLIGHT = 32
 """Batches taken at once, over every shard (each may hold up to `MAX_BYTES` while its body
 arrives). One worker folds one batch at a time, and the page's requests are served between
@@ -83,13 +85,21 @@ def _after() -> int:
 
 
 def _upload_token() -> UploadToken:
-    """The upload token the request carries; 401 (403 when the dashboard has none)."""
+    """The upload token the request carries; 401 (403 when the dashboard has none). Wrong
+    tokens are slowed down per client address like wrong sign-in tokens (`throttle`): 429."""
     tokens = services().settings.upload_tokens
     if not tokens:
         abort(403, "this dashboard takes no uploads: start it with PYTEST_WEB_UPLOAD_TOKEN set")
+    throttle = services().throttle
+    wait = throttle.wait(request.remote_addr)
+    if wait:
+        raise TooManyRequests(
+            f"too many wrong tokens from this address: try again in {wait} s", retry_after=wait
+        )
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     token = matching(tokens, given.strip()) if scheme.lower() == "bearer" else None
     if token is None:
+        throttle.failed(request.remote_addr)
         abort(401, "send an upload token (PYTEST_WEB_UPLOAD_TOKEN) as Authorization: Bearer")
     return token
 
@@ -103,6 +113,8 @@ def _events(body: bytes, source: str, said: CiInfo) -> list[Event]:
         abort(400, "the body is not valid JSON")
     if not isinstance(data, list) or len(data) > MAX_BATCH:
         abort(400, f"expected a JSON list of at most {MAX_BATCH} events")
+    if not depth_within(data, MAX_DEPTH + 1):
+        abort(400, f"events nest deeper than {MAX_DEPTH} levels")
     found: list[Event] = []
     for raw in data:
         event = clean.event(raw)
