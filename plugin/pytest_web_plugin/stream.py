@@ -22,12 +22,10 @@ import collections
 import contextlib
 import http.client
 import json
-import os
-import tempfile
 import threading
 import time
 import urllib.parse
-from typing import IO, Any
+from typing import Any
 
 from pytest_web_plugin.names import (
     AFTER_HEADER,
@@ -38,6 +36,7 @@ from pytest_web_plugin.names import (
     SHARD_HEADER,
 )
 from pytest_web_plugin.sender import BATCH_BYTES, BATCH_MAX, END, START
+from pytest_web_plugin.spill import Item, Spill, write_rest
 from pytest_web_plugin.text import say
 
 BATCH_SECONDS = 0.2
@@ -53,46 +52,6 @@ HEARTBEAT = 15.0
 POST_TIMEOUT = 20.0
 REFUSED = {400, 401, 403, 404, 405, 413, 415}
 """Answers that asking again would not change: the stream stops and says why at the end."""
-
-Item = tuple[int, int, str, str]
-"""(the event's number, START/END/OTHER, node id, the event as JSON)."""
-
-
-class Spill:
-    """Kept events past what memory holds: appended to a temporary file (deleted when closed,
-    never seen by anyone else), read back in order."""
-
-    def __init__(self) -> None:
-        self.file: IO[bytes] = tempfile.TemporaryFile(prefix="pytest-web-stream-")
-        self.start = self.end = 0
-
-    def append(self, item: Item) -> None:
-        number, kind, _, line = item
-        data = f"{number}\t{kind}\t{line}\n".encode()
-        self.file.seek(self.end)
-        self.file.write(data)
-        self.end += len(data)
-
-    def take(self, count: int) -> list[Item]:
-        """Up to `count` items from where the last take stopped."""
-        self.file.seek(self.start)
-        found: list[Item] = []
-        while len(found) < count and self.start < self.end:
-            raw = self.file.readline()
-            if not raw:
-                break
-            self.start += len(raw)
-            number, kind, line = raw.decode().rstrip("\n").split("\t", 2)
-            found.append((int(number), int(kind), "", line))  # read back: never coalesced
-        return found
-
-    @property
-    def empty(self) -> bool:
-        return self.start >= self.end
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.file.close()
 
 
 def quoted(value: object) -> str:
@@ -309,7 +268,10 @@ class Stream:
         """Say once why events were not sent, and where they are."""
         with self.lock:
             unsent = self.last - self.acked
-            path = self.keep_path or self._write_rest()
+            items = list(self.memory)
+            if self.spill is not None:
+                items += self.spill.take(self.last)
+            path = self.keep_path or write_rest(self.info, self.first, items, self.acked)
         why = self.stopped if self.stopped != "closed" else ""
         why = why or f"not reached in {self.timeout:g} s: {self.problem or 'no answer'}"
         where = (
@@ -321,22 +283,3 @@ class Stream:
             f"pytest-web: {unsent} events of this shard did not reach the dashboard ({why}): "
             f"{where}\n"
         )
-
-    def _write_rest(self) -> str:
-        """The session's start and every event the dashboard does not hold, in a file of their
-        own in the current folder (called with the lock held)."""
-        items = list(self.memory)
-        if self.spill is not None:
-            items += self.spill.take(self.last)
-        shard = "".join(c if c.isalnum() or c in "-_." else "-" for c in self.info.get("shard", ""))
-        name = f"pytest-web-unsent-{shard[:40]}-{str(self.info.get('session', ''))[:8]}.jsonl"
-        try:
-            with open(os.path.abspath(name), "w", encoding="utf-8") as handle:
-                if self.first and not (items and items[0][0] == 1):
-                    handle.write(self.first + "\n")
-                for number, _, _, line in items:
-                    if number > self.acked:
-                        handle.write(line + "\n")
-        except OSError:
-            return ""
-        return os.path.abspath(name)

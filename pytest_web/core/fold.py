@@ -44,7 +44,7 @@ from pytest_web.core.outcomes import (
     worst_outcome,
 )
 from pytest_web.core.output import OutputTail
-from pytest_web.core.shards import CiRun
+from pytest_web.core.shards import CiRun, ci_event
 from pytest_web.core.test_record import Attempt, TestResult
 from pytest_web.core.tree import file_of
 
@@ -135,41 +135,11 @@ class RunState:
         kind = event.get("type")
         handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
         if self.kind == "ci" and isinstance(kind, str) and (source or kind == "run_exit"):
-            return self._ci_event(source, kind, event, handler)
+            step = handler if kind not in ("run_exit", "session_end") else None
+            return ci_event(self, source, kind, event, lambda: step(self, event) if step else None)
         if handler is None or (self.status != "running" and kind != "run_exit"):
             return set()
         return handler(self, event) or set()
-
-    def _ci_event(self, source: str, kind: str, event: Any, handler: Any) -> set[str]:
-        """A CI shard's event: folded whatever the run's status (a late shard opens it again),
-        then the run's status follows its shards."""
-        if kind == "run_exit":  # the server stops waiting for shards the CI announced
-            self.ci.stopped_waiting = True
-            changed = True
-        else:
-            changed = self.ci.on_event(source, kind, event)
-        folded = handler is not None and kind not in ("run_exit", "session_end")
-        touched = (handler(self, event) or set()) if folded else set()
-        if not changed and self.status == "running":
-            return touched
-        status = self.ci.status()
-        if status == "running":
-            self.status, self.finished, self.exitstatus = "running", None, None
-        elif status != self.status or kind in ("session_end", "run_exit"):
-            self.status, self.finished = status, self.ci.ended()
-            self.exitstatus = self.ci.exitstatus()
-            self.session_ended = status == "finished"
-            touched |= self._not_run()
-        return touched
-
-    def _not_run(self) -> set[str]:
-        """Tests still queued or running when their run ended: not run."""
-        touched = set()
-        for test in self.tests.values():
-            if test.outcome in PENDING:
-                test.outcome = "notrun"
-                touched.add(test.nodeid)
-        return touched
 
     def _test(self, nodeid: str) -> TestResult:
         test = self.tests.get(nodeid)
@@ -409,7 +379,7 @@ _HANDLERS: dict[str, Callable[[RunState, Any], set[str] | None]] = {
     "test_start": RunState._on_test_start,
     "test_end": RunState._on_test_end,
     "session_end": RunState._on_session_end,
-    "shard": lambda state, event: None,  # a CI shard's state only (see `_ci_event`)
+    "shard": lambda state, event: None,  # a CI shard's state only (see `shards.ci_event`)
     "output": RunState._on_output,
     "run_exit": RunState._on_run_exit,
 }

@@ -15,12 +15,12 @@ Pure code: the server decides when a silent shard is lost (it has the clock) and
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pytest_web.core.events import CiInfo, SessionEnd, SessionStart, ShardStatus
-from pytest_web.core.outcomes import COUNTED, RERUN
+from pytest_web.core.outcomes import COUNTED, PENDING, RERUN
 
 RUNNING, FINISHED, LOST = "running", "finished", "lost"
 
@@ -156,3 +156,43 @@ class CiRun:
             "ci_url": self.url,
             "shards": [s.as_json() for s in self.shards.values()],
         }
+
+
+class Folded(Protocol):
+    """What `ci_event` changes of a run's state (`fold.RunState`)."""
+
+    status: str
+    finished: float | None
+    exitstatus: int | None
+    session_ended: bool
+    ci: CiRun
+    tests: dict[str, Any]
+
+
+def ci_event(
+    state: Folded, source: str, kind: str, event: Any, fold: Callable[[], set[str] | None]
+) -> set[str]:
+    """A CI run's event from shard `source` (or the server's `run_exit`): the shard's state,
+    then the event's own step of the fold (`fold`), whatever the run's status (a late shard
+    opens it again); then the run's status follows its shards, when one of them may have
+    changed. Tests still pending when the run ends are not run. The changed rows."""
+    if kind == "run_exit":  # the server stops waiting for shards the CI announced
+        state.ci.stopped_waiting = True
+        changed = True
+    else:
+        changed = state.ci.on_event(source, kind, event)
+    touched = fold() or set()
+    if not changed and state.status == RUNNING:
+        return touched
+    status = state.ci.status()
+    if status == RUNNING:
+        state.status, state.finished, state.exitstatus = RUNNING, None, None
+    elif status != state.status or kind in ("session_end", "run_exit"):
+        state.status, state.finished = status, state.ci.ended()
+        state.exitstatus = state.ci.exitstatus()
+        state.session_ended = status == FINISHED
+        for test in state.tests.values():
+            if test.outcome in PENDING:
+                test.outcome = "notrun"
+                touched.add(test.nodeid)
+    return touched
