@@ -379,6 +379,11 @@ def main() -> None:
             )
             print(f"  events/s held: {median(rates):,.0f}")
             print(f"  dashboard memory: {now:.0f} MB resident, {peak:.0f} MB peak")
+            kept = sum(
+                f.stat().st_size for f in (Path(folder) / "data" / "dashboard").glob("history*")
+            )
+            tests = 2 * args.repeat * args.shards * args.tests
+            print(f"  history: {kept / 2**20:.0f} MB for {tests:,} test results")
             print("goal: every shard's overhead <= 1.05x, the page final within 1 s")
             for shards in args.ceiling_shards:
                 rate, count, per_event = ceiling(server, worker, events, shards)
