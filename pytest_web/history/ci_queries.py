@@ -201,21 +201,31 @@ def ci_changes(history: History, run_id: str) -> Changes | None:
 
 def flaky_tests(history: History, project: str, runs: int = 50) -> list[dict[str, Any]]:
     """The project's flaky tests over its last `runs` ended runs: each with the newest run in
-    which it was found flaky, that run's branch and commit."""
+    which it was found flaky, that run's branch and commit. Kept until a run ends (the
+    project's page asks every few seconds)."""
     history.flush()
     found: dict[str, dict[str, Any]] = {}
     with history.lock:
         rows = history.db.execute(
-            "SELECT c.run_n, r.id, c.branch, c.sha FROM ci_runs c JOIN runs r ON r.n = c.run_n"
-            " WHERE c.project = ? AND r.status != 'running' ORDER BY c.run_n DESC LIMIT ?",
+            "SELECT c.run_n, r.id, c.branch, c.sha, r.finished FROM ci_runs c"
+            " JOIN runs r ON r.n = c.run_n WHERE c.project = ? AND r.status != 'running'"
+            " ORDER BY c.run_n DESC LIMIT ?",
             (project, runs),
         ).fetchall()
-        for run_n, run_id, branch, sha in rows:
+        key = ("flaky " + project, repr([(row[0], row[4]) for row in rows]))
+        if key in history.answers:
+            known: list[dict[str, Any]] = history.answers[key]
+            return known
+        for run_n, run_id, branch, sha, _ in rows:
             for nodeid in sorted(_flaky(history, project, branch, sha, run_n)):
                 found.setdefault(
                     nodeid, {"nodeid": nodeid, "run": run_id, "branch": branch, "commit": sha}
                 )
-    return list(found.values())
+    flaky = list(found.values())
+    if len(history.answers) > 100:
+        history.answers.clear()
+    history.answers[key] = flaky
+    return flaky
 
 
 def outcomes_of_ci_test(
