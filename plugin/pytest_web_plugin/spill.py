@@ -20,16 +20,22 @@ class Spill:
     def __init__(self) -> None:
         self.file: IO[bytes] = tempfile.TemporaryFile(prefix="pytest-web-stream-")
         self.start = self.end = 0
+        self.appending = True
+        """The file's position is at its end: appends need no seek (which would flush the
+        buffer, a system call per event)."""
 
     def append(self, item: Item) -> None:
         number, kind, _, line = item
         data = f"{number}\t{kind}\t{line}\n".encode()
-        self.file.seek(self.end)
+        if not self.appending:
+            self.file.seek(self.end)
+            self.appending = True
         self.file.write(data)
         self.end += len(data)
 
     def take(self, count: int) -> list[Item]:
         """Up to `count` items from where the last take stopped."""
+        self.appending = False
         self.file.seek(self.start)
         found: list[Item] = []
         while len(found) < count and self.start < self.end:
