@@ -12,7 +12,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard_support import dashboard_app, send, session_events, signed_in
-from pytest_web.web.services import services
 
 
 @pytest.fixture
@@ -69,7 +68,7 @@ def test_a_ci_run_opens_as_the_live_view_with_its_shards(people: FlaskClient, ru
     assert 'class="shard sh-running"' in page and 'class="shard sh-finished"' in page
     assert 'href="https://ci.example/jobs/1"' in page
     assert '<span class="shard-of" title="shard">1</span>' in page
-    assert "· shard 2" in page  # a test's status says where it ran
+    assert 'title="shard 2"' in page  # a test's status says where it ran
     assert f'hx-sse:connect="/events?run={run_id}&amp;last={run_id}:' in page
     assert 'type="checkbox"' not in page and 'id="cancel"' not in page
     assert 'class="run-group"' not in page and 'id="past"' not in page
@@ -123,4 +122,3 @@ def test_the_api_lists_projects_and_flaky_tests(people: FlaskClient, run_id: str
     assert [(o["run"], o["outcome"], o["branch"]) for o in outcomes.json["outcomes"]] == [
         (run_id, "passed", "main")
     ]
-
