@@ -80,6 +80,35 @@ def test_the_merged_counts_are_the_shards_summaries_added_up() -> None:
     assert state.ci.shards["1"].as_json()["counts"]["failed"] == 1
 
 
+def test_subtests_and_collect_errors_count_in_their_shard_and_the_run() -> None:
+    """A subtest is its own event, and every collect error report counts (main's rules): each
+    shard's counts still add up to the run's, and a repeated one is dropped by its number."""
+    one = shard_events("1", {"t/a.py::x": "passed"}, end=False)
+    sub = {"when": "call", "outcome": "failed", "duration": 0.0, "category": "failed"}
+    sub["subtest"] = {"msg": "", "params": {"n": "1"}}
+    passed = {**sub, "outcome": "passed", "category": "subtests passed"}
+    one += [
+        {"type": "subtest_end", "nodeid": "t/a.py::x", "phase": sub, "i": 90, "source": "1"},
+        {"type": "subtest_end", "nodeid": "t/a.py::x", "phase": passed, "i": 91, "source": "1"},
+        {"type": "session_end", "exitstatus": 1, "time": 110.0, "i": 92, "source": "1"},
+    ]
+    broken = {"type": "collect_error", "nodeid": "t/b.py", "longrepr": "SyntaxError"}
+    two = shard_events("2", {"t/c.py::z": "passed"})
+    two[2:2] = [{**broken, "i": 2, "source": "2"}, {**broken, "i": 3, "source": "2"}]
+    two = [{**e, "i": n} for n, e in enumerate(two, 1)]
+    state = ci_run(one, two, one[-3:])
+    assert state.summary()["failed"] == 1 and state.summary()["error"] == 2
+    assert state.subtests() == {"passed": 1, "skipped": 0, "failed": 1}
+    assert [e["nodeid"] for e in state.collect_errors] == ["t/b.py"]
+    assert state.tests["t/a.py::x"].subtests_seen == 2
+    shards = {name: s.as_json()["counts"] for name, s in state.ci.shards.items()}
+    assert (shards["1"]["passed"], shards["1"]["failed"]) == (1, 1)
+    assert (shards["2"]["passed"], shards["2"]["error"]) == (1, 2)
+    added = {name: shards["1"][name] + shards["2"][name] for name in state.summary()}
+    assert added == state.summary()
+    assert state.status == "finished" and state.exitstatus == 1
+
+
 def test_a_test_run_by_two_shards_keeps_both_attempts_and_is_flaky() -> None:
     one = shard_events("1", {"t/a.py::x": "failed"})
     two = shard_events("2", {"t/a.py::x": "passed"})

@@ -212,6 +212,7 @@ class RunState:
         broken module reports it); the page lists each node once."""
         nodeid = event.get("nodeid", "")
         self.counts["error"] += 1
+        self._shard_counts(event, ["error"])
         self.structure += 1
         if not any(e["nodeid"] == nodeid for e in self.collect_errors):
             self.collect_errors.append({"nodeid": nodeid, "message": event.get("longrepr", "")})
@@ -246,8 +247,7 @@ class RunState:
             after = categories(phases)
         worker = event.get("worker")
         source = event.get("source")
-        if self.kind == "ci" and source is not None:  # what the shard's own summary counts
-            self.ci.shard(source).counts.update(after)
+        self._shard_counts(event, after)
         if RERUN in after:  # pytest-rerunfailures will run it again: an attempt, not its end
             self._attempt(test, Attempt(source or "", RERUN, duration, phases, worker))
             self.counts[RERUN] += 1
@@ -282,6 +282,7 @@ class RunState:
         added = subtest_counted(phase)
         for name in added:
             self.counts[name] += 1
+        self._shard_counts(event, added)
         test.subtests_seen += 1
         kept = test.subtests
         if len(kept) < SUBTESTS_SHOWN or ("failed" in added and len(kept) < SUBTESTS_KEPT):
@@ -290,6 +291,12 @@ class RunState:
             else:  # the shared empty default
                 test.subtests = [phase]
         return {test.nodeid}
+
+    def _shard_counts(self, event: Any, counted: list[str]) -> None:
+        """A CI shard's own counts, as its pytest summary line adds them up."""
+        source = event.get("source")
+        if self.kind == "ci" and source is not None:
+            self.ci.shard(source).counts.update(counted)
 
     def _attempt(self, test: TestResult, attempt: Attempt) -> None:
         """Keep one attempt of `test`; a test that failed in one and passed in another is flaky."""

@@ -23,6 +23,8 @@ from pytest_web.core.events import CiInfo, SessionEnd, SessionStart, ShardStatus
 from pytest_web.core.outcomes import COUNTED, PENDING, RERUN
 
 RUNNING, FINISHED, LOST = "running", "finished", "lost"
+TEST_EVENTS = frozenset({"test_start", "test_end", "subtest_end", "collect_error"})
+"""A running shard's events that never change its state."""
 
 
 def exit_status(statuses: Iterable[int]) -> int | None:
@@ -106,7 +108,7 @@ class CiRun:
         Whether the shard may have changed state (a test's start or end never does, unless it
         comes from a shard that was lost)."""
         shard = self.shards.get(source)
-        if shard is not None and kind in ("test_start", "test_end") and shard.status != LOST:
+        if shard is not None and kind in TEST_EVENTS and shard.status != LOST:
             return False  # the hot path: a running shard's tests
         shard = shard or self.shard(source)
         if kind == "session_start":
