@@ -15,8 +15,10 @@ import pytest
 from conftest import close_history
 from flask import Flask
 from test_plugin import PLUGIN_DIR, summary_line
+from test_plugin_unseen import SUITE as UNSEEN
 
 from dashboard_support import UPLOAD, Served, dashboard_app, signed_in
+from pytest_web.web.services import services
 from pytest_web_plugin.stream import Stream
 
 pytestmark = pytest.mark.slow
@@ -176,6 +178,37 @@ def test_pytests_exit_status_and_summary_never_change(
     assert len(lines) == 1 and lines[0].startswith("pytest-web: 37 events"), streamed.stderr
     assert token not in streamed.stderr and token not in streamed.stdout
     assert ("HTTP 401" if dashboard == "refusing" else "not reached in 1 s") in lines[0]
+
+
+def test_the_stream_is_not_seen_by_the_tests(app: Flask, served: Served, tmp_path: Path) -> None:
+    """As the live sender (test_plugin_unseen): with `-n 0` the stream's thread lives in the
+    test process, where a test may trace its memory or count threads. It is a bare thread, and
+    a test's 2 MB of output is encoded in pytest's thread and sent without a copy while the
+    next test traces (before: a 4 MB body joined there, and two threads)."""
+    folder = tmp_path / "unseen"
+    folder.mkdir()
+    (folder / "test_memory.py").write_text(UNSEEN)
+    env = {"PYTEST_WEB_UPLOAD_TOKEN": UPLOAD}
+    done = pytest_run(
+        folder,
+        "-p",
+        "xdist",
+        "-n",
+        "0",
+        "-p",
+        "pytest_web_plugin",
+        f"--web-stream={served.url}",
+        "--web-run-key=1",
+        env=env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr == ""  # everything reached the dashboard
+    run = the_run(app)
+    assert run["counts"]["passed"] == 3 and run["status"] == "finished"
+    [held] = services(app).hub.runs.values()
+    printed = held.state.tests["test_memory.py::test_a_prints_a_lot"]
+    sections = [text for p in printed.phases for _, text in p.get("sections", [])]
+    assert any(len(text) > 100_000 for text in sections)
 
 
 def test_a_bad_address_is_a_usage_error_and_a_missing_token_a_warning(suite: Path) -> None:

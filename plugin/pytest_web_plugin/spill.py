@@ -9,8 +9,8 @@ import os
 import tempfile
 from typing import IO, Any
 
-Item = tuple[int, int, str, str]
-"""(the event's number, START/END/OTHER, node id, the event as JSON)."""
+Item = tuple[int, int, str, bytes]
+"""(the event's number, START/END/OTHER, node id, the event as JSON, encoded)."""
 
 
 class Spill:
@@ -26,12 +26,14 @@ class Spill:
 
     def append(self, item: Item) -> None:
         number, kind, _, line = item
-        data = f"{number}\t{kind}\t{line}\n".encode()
+        head = b"%d\t%d\t" % (number, kind)
         if not self.appending:
             self.file.seek(self.end)
             self.appending = True
-        self.file.write(data)
-        self.end += len(data)
+        self.file.write(head)
+        self.file.write(line)  # as it is: a big event is not copied to be written
+        self.file.write(b"\n")
+        self.end += len(head) + len(line) + 1
 
     def take(self, count: int) -> list[Item]:
         """Up to `count` items from where the last take stopped."""
@@ -43,7 +45,7 @@ class Spill:
             if not raw:
                 break
             self.start += len(raw)
-            number, kind, line = raw.decode().rstrip("\n").split("\t", 2)
+            number, kind, line = raw[:-1].split(b"\t", 2)
             found.append((int(number), int(kind), "", line))  # read back: never coalesced
         return found
 
@@ -56,7 +58,7 @@ class Spill:
             self.file.close()
 
 
-def write_rest(info: dict[str, Any], first: str, items: list[Item], held: int) -> str:
+def write_rest(info: dict[str, Any], first: bytes, items: list[Item], held: int) -> str:
     """The session's start and every event after `held`, in a file of their own in the current
     folder (`pytest-web-unsent-SHARD-SESSION.jsonl`); its path, or '' when it cannot be
     written."""
@@ -65,12 +67,12 @@ def write_rest(info: dict[str, Any], first: str, items: list[Item], held: int) -
         f"pytest-web-unsent-{shard[:40]}-{str(info.get('session', ''))[:8]}.jsonl"
     )
     try:
-        with open(name, "w", encoding="utf-8") as handle:
+        with open(name, "wb") as handle:
             if first and not (items and items[0][0] == 1):
-                handle.write(first + "\n")
+                handle.write(first + b"\n")
             for number, _, _, line in items:
                 if number > held:
-                    handle.write(line + "\n")
+                    handle.write(line + b"\n")
     except OSError:
         return ""
     return name

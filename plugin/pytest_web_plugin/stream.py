@@ -10,6 +10,12 @@ thread tries again with backoff and sends on from what the dashboard holds. Kept
 what memory should hold go to a temporary file and are read back in order. While a long test
 runs, an empty batch every few seconds (a heartbeat) tells the dashboard this shard is alive.
 
+As the live sender (`sender.py`), the thread must not show in the run it streams: it is a bare
+`_thread` (not in `threading.enumerate()`), events are encoded to bytes in pytest's thread, a
+big one is sent as it is (never joined into a batch's copy), and what spilled to the file is
+read back in pytest's thread while tests run, so the thread allocates nothing large while a
+test traces its memory.
+
 When pytest ends, the plugin waits at most `--web-stream-timeout` for the rest, then says once
 what was not sent and where it is: the `--web-record` file (which holds every event), or a file
 of its own; `pytest-web upload FILE --url URL` sends it later, and the dashboard takes only what
@@ -18,6 +24,7 @@ it does not hold. pytest's output and exit status are never changed.
 
 from __future__ import annotations
 
+import _thread
 import collections
 import contextlib
 import http.client
@@ -35,7 +42,7 @@ from pytest_web_plugin.names import (
     SESSION_HEADER,
     SHARD_HEADER,
 )
-from pytest_web_plugin.sender import BATCH_BYTES, BATCH_MAX, END, START
+from pytest_web_plugin.sender import BATCH_BYTES, BATCH_MAX, END, START, pieces
 from pytest_web_plugin.spill import Item, Spill, write_rest
 from pytest_web_plugin.text import say
 
@@ -89,7 +96,7 @@ class Stream:
         self.memory: collections.deque[Item] = collections.deque()
         self.memory_bytes = 0
         self.spill: Spill | None = None
-        self.first = ""
+        self.first = b""
         """The session's first event (its start), for a file of what was not sent."""
         self.last = 0
         """The number of the last event put."""
@@ -104,33 +111,39 @@ class Stream:
         self.closing = threading.Event()
         self.cpu = 0.0
         """The thread's CPU time, once it has stopped (for the benchmarks)."""
-        self.thread = threading.Thread(target=self._run, name="pytest-web-stream", daemon=True)
-        self.thread.start()
+        self.running = _thread.allocate_lock()
+        """Held by the thread while it runs: `close` waits on it, as `join` would."""
+        self.running.acquire()
+        _thread.start_new_thread(self._run, ())
 
     # --- pytest's thread -----------------------------------------------------------------
 
     def put(self, number: int, kind: int, nodeid: str, line: str) -> None:
         """Keep one event (already JSON) until the dashboard holds it; never blocks on it."""
+        data = line.encode("utf-8", "surrogatepass")
         with self.lock:
             if not self.first:
-                self.first = line
+                self.first = data
             self.last = number
             spill = self.spill
             if spill is None and (
                 len(self.memory) < MEMORY_EVENTS and self.memory_bytes < MEMORY_BYTES
             ):
-                self.memory.append((number, kind, nodeid, line))
-                self.memory_bytes += len(line)
+                self.memory.append((number, kind, nodeid, data))
+                self.memory_bytes += len(data)
                 return
             if spill is None:
                 spill = self.spill = Spill()
-            spill.append((number, kind, nodeid, line))
+            spill.append((number, kind, nodeid, data))
+            if len(self.memory) < MEMORY_EVENTS // 2:  # read back here, not in the thread
+                self._refill(spill)
 
     def close(self) -> bool:
         """Wait at most `timeout` for the dashboard to hold every event; say once what it does
         not hold and where that is. True when everything got through."""
         self.closing.set()
-        self.thread.join(self.timeout)
+        if self.running.acquire(timeout=min(max(self.timeout, 0.0), threading.TIMEOUT_MAX)):
+            self.running.release()
         with self.lock:
             unsent = self.acked < self.last
             if unsent and not self.stopped:
@@ -144,12 +157,15 @@ class Stream:
     def _run(self) -> None:
         try:
             self._loop()
+        except Exception as error:  # a bare thread's error would reach pytest's own hooks
+            self.stopped = f"the stream failed: {error!r}"
         finally:
             self._disconnect()
             with self.lock:
                 if self.spill is not None and self.acked >= self.last:
                     self.spill.close()
             self.cpu = time.thread_time()
+            self.running.release()
 
     def _loop(self) -> None:
         backoff, contact = 0.0, time.monotonic()
@@ -175,11 +191,12 @@ class Stream:
             else:  # 429, 5xx, a network error: try again, later
                 backoff = retry_after or min(BACKOFF_MAX, max(BACKOFF_FIRST, backoff * 2))
 
-    def _batch(self) -> tuple[list[str], int]:
+    def _batch(self) -> tuple[list[bytes], int]:
         """The next events to send (a start whose end comes with it left out), and the number
-        they follow."""
+        they follow. What spilled is read back by pytest's `put` while tests run; here only
+        once pytest has ended."""
         with self.lock:
-            if not self.memory and self.spill is not None:
+            if not self.memory and self.spill is not None and self.closing.is_set():
                 self._refill(self.spill)
             items = []
             size = 0
@@ -223,10 +240,14 @@ class Stream:
                 return
         self.stopped = f"the dashboard holds events up to {held} only, and no longer has the rest"
 
-    def _post(self, lines: list[str], after: int) -> tuple[int, dict[str, Any], float]:
+    def _post(self, lines: list[bytes], after: int) -> tuple[int, dict[str, Any], float]:
         """(status, the answer's JSON, Retry-After seconds); status 0 for a network error."""
-        body = ("[" + ",".join(lines) + "]").encode()
-        headers = {**self.headers, AFTER_HEADER: str(after)}
+        body = pieces(lines)
+        headers = {
+            **self.headers,
+            AFTER_HEADER: str(after),
+            "Content-Length": str(sum(map(len, body))),
+        }
         for attempt in (1, 2):
             reused = self.connection is not None
             try:
