@@ -223,6 +223,16 @@ def test_upload_fills_a_gap_exactly_and_twice_is_once(
     app: Flask, served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     events = session_events("1", RESULTS)
+    passed = {"when": "call", "outcome": "passed", "duration": 0.0, "category": "subtests passed"}
+    events[-1:-1] = [  # what main made events of their own: a subtest, each collect error
+        {
+            "type": "subtest_end",
+            "nodeid": "t/test_11.py::test_x",
+            "phase": {**passed, "subtest": {}},
+        },
+        {"type": "collect_error", "nodeid": "t/test_broken.py", "longrepr": "SyntaxError"},
+    ]
+    events = [{**e, "i": n} for n, e in enumerate(events, 1)]
     record = tmp_path / "shard-1.jsonl"
     record.write_text("".join(json.dumps({**e, "ci": INFO}) + "\n" for e in events[:1]))
     with record.open("a") as handle:
@@ -238,6 +248,7 @@ def test_upload_fills_a_gap_exactly_and_twice_is_once(
         run = counts(app)
         assert run["status"] == "finished" and run["counts"]["passed"] == 11
         assert run["counts"]["failed"] == 1 and run["test_count"] == 12
+        assert run["counts"]["error"] == 1 and run["subtests"]["passed"] == 1
         assert [s["name"] for s in run["shards"]] == ["1"]
 
 
