@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -45,6 +46,11 @@ def test_skipped():
 @pytest.mark.xfail(reason="known")
 def test_known():
     assert False
+
+def test_parts(subtests):
+    for n in range(4):
+        with subtests.test(n=n):
+            assert n != 2
 """
 SHARD_B = """
 import pytest
@@ -146,11 +152,13 @@ def test_two_xdist_shards_are_one_run_with_pytests_counts_added_up(
     assert run["status"] == "finished" and run["exitstatus"] == 1
     assert run["counts"] == added(summary_of(out_a), summary_of(out_b))
     assert run["counts"]["passed"] == 20 and run["counts"]["error"] == 1
+    assert re.search(r"\b3 subtests passed\b", out_a.strip().splitlines()[-1]), out_a
+    assert run["subtests"] == {"passed": 3, "skipped": 0, "failed": 1}  # and among "failed"
     shards = {s["name"]: s for s in run["shards"]}
     assert set(shards) == {"a", "b"} and {s["status"] for s in shards.values()} == {"finished"}
     assert shards["a"]["counts"] == summary_of(out_a)
     assert shards["b"]["counts"] == summary_of(out_b)
-    assert len(run["tests"]) == 24 and {t["attempts"] for t in run["tests"]} == {1}
+    assert len(run["tests"]) == 25 and {t["attempts"] for t in run["tests"]} == {1}
 
 
 def test_a_killed_shard_is_lost_with_its_finished_tests_kept(

@@ -81,8 +81,9 @@ def test_the_merged_counts_are_the_shards_summaries_added_up() -> None:
 
 
 def test_subtests_and_collect_errors_count_in_their_shard_and_the_run() -> None:
-    """A subtest is its own event, and every collect error report counts (main's rules): each
-    shard's counts still add up to the run's, and a repeated one is dropped by its number."""
+    """A subtest is its own event, and every collect error report of a session counts (under
+    xdist, one per worker): each shard's counts add up to the run's, and a repeat is dropped by
+    its number."""
     one = shard_events("1", {"t/a.py::x": "passed"}, end=False)
     sub = {"when": "call", "outcome": "failed", "duration": 0.0, "category": "failed"}
     sub["subtest"] = {"msg": "", "params": {"n": "1"}}
@@ -107,6 +108,21 @@ def test_subtests_and_collect_errors_count_in_their_shard_and_the_run() -> None:
     added = {name: shards["1"][name] + shards["2"][name] for name in state.summary()}
     assert added == state.summary()
     assert state.status == "finished" and state.exitstatus == 1
+
+
+def test_a_module_two_shards_cannot_collect_counts_once_as_a_test_would() -> None:
+    """Shards that each collect the whole suite (pytest-split, --shard-id) each report a broken
+    module: the run counts it as `pytest-web view` does files, once over them, listed once;
+    each shard's counts are its own summary's."""
+    broken = {"type": "collect_error", "nodeid": "t/b.py", "longrepr": "SyntaxError"}
+    one = shard_events("1", {"t/a.py::x": "passed"})
+    two = shard_events("2", {"t/c.py::z": "passed"})
+    one[2:2] = [{**broken, "source": "1"}] * 2  # two xdist workers
+    two[2:2] = [{**broken, "source": "2"}] * 2
+    one, two = ([{**e, "i": n} for n, e in enumerate(s, 1)] for s in (one, two))
+    state = ci_run(one, two)
+    assert state.summary()["error"] == 2 and len(state.collect_errors) == 1
+    assert [s.counts["error"] for s in state.ci.shards.values()] == [2, 2]
 
 
 def test_a_test_run_by_two_shards_keeps_both_attempts_and_is_flaky() -> None:

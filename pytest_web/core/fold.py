@@ -100,6 +100,8 @@ class RunState:
     flaky_count: int = 0
     """Tests that failed in one attempt and passed in another (result files only)."""
     """Bumped whenever the set of tests changes, so views know to re-render the tree."""
+    broken: dict[str, str] = field(default_factory=dict, repr=False)
+    """The modules that could not be collected, and the source that reported each first."""
     attempt_outcomes: dict[str, set[str]] = field(default_factory=dict, repr=False)
     """The outcomes of each test read more than once, for `flaky`."""
 
@@ -209,13 +211,20 @@ class RunState:
 
     def _on_collect_error(self, event: CollectError) -> None:
         """Every report counts, as in pytest's summary (under xdist each worker that collects a
-        broken module reports it); the page lists each node once."""
+        broken module reports it); the page lists each node once. Over a CI run's shards a
+        module counts once, as a test does (the shard that reported it first), while each
+        shard's own counts keep its summary's."""
         nodeid = event.get("nodeid", "")
-        self.counts["error"] += 1
         self._shard_counts(event, ["error"])
-        self.structure += 1
-        if not any(e["nodeid"] == nodeid for e in self.collect_errors):
+        source = event.get("source", "")
+        first = self.broken.get(nodeid)
+        if first is None:
+            self.broken[nodeid] = source
             self.collect_errors.append({"nodeid": nodeid, "message": event.get("longrepr", "")})
+        elif first != source:
+            return
+        self.counts["error"] += 1
+        self.structure += 1
 
     def _locate(self, test: TestResult, location: Location | None) -> None:
         if location and len(location) >= 2:
