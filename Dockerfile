@@ -4,6 +4,11 @@
 #   docker build -t pytest-web .
 #   docker run --rm -p 127.0.0.1:8000:8000 -v "$PWD:/repo:ro" -v pytest-web-data:/data pytest-web
 #
+# The same image runs the CI dashboard (no repository; its runs in /data/dashboard):
+#
+#   docker run -d -p 127.0.0.1:8000:8000 -e PYTEST_WEB_TOKEN -e PYTEST_WEB_UPLOAD_TOKEN \
+#     -v pytest-web-dashboard:/data pytest-web pytest-web dashboard --allow-host NAME
+#
 # See docs/docker.md. Needs BuildKit (the default builder since Docker 23) for RUN --mount.
 
 # ---- stage 1: build the wheel of this source tree, and collect the pinned dependency wheels ----

@@ -55,6 +55,8 @@ def app_config(repo: Path, **overrides: object) -> dict[str, object]:
         "read_only": False,
         "data_dir": None,
         "artifacts": None,
+        "dashboard": False,
+        "upload_tokens": (),
         **overrides,
     }
 

@@ -182,3 +182,14 @@ def test_version_lives_in_one_place() -> None:
 
     for path in (DOCKERFILE, DERIVED, ROOT / "docker" / "start.sh"):
         assert __version__ not in path.read_text(), path
+
+
+def test_the_image_runs_the_dashboard_too() -> None:
+    """`docker run ... pytest-web pytest-web dashboard`: the image's ENV (host 0.0.0.0, port,
+    /data) are the dashboard's defaults (checked in `test_dashboard_cli`), and the docs say so."""
+    text = DOCS.read_text()
+    assert "pytest-web pytest-web dashboard --allow-host" in text
+    assert "-e PYTEST_WEB_UPLOAD_TOKEN" in text
+    env = " ".join(i.args for i in instructions(DOCKERFILE) if i.keyword == "ENV")
+    for setting in ("PYTEST_WEB_HOST=0.0.0.0", "PYTEST_WEB_PORT=8000", "PYTEST_WEB_DATA=/data"):
+        assert setting in env

@@ -11,6 +11,7 @@ import pytest
 
 import pytest_web_plugin as plugin
 from pytest_web.core import clean, events
+from pytest_web_plugin import names
 
 SUITE = """
 import pytest
@@ -71,6 +72,21 @@ def test_the_plugins_copies_of_the_names_are_the_servers() -> None:
     assert plugin.SECRET_HEADER == events.SECRET_HEADER
     assert plugin.RUN_HEADER == events.RUN_HEADER
     assert plugin.TEXT_CAP == clean.TEXT_CAP
+    for name in (
+        "ENV_STREAM",
+        "ENV_UPLOAD_TOKEN",
+        "ENV_PROJECT",
+        "ENV_RUN_KEY",
+        "ENV_SHARD",
+        "ENV_SHARDS",
+        "CI_EVENTS_PATH",
+        "PROJECT_HEADER",
+        "RUN_KEY_HEADER",
+        "SHARD_HEADER",
+        "SESSION_HEADER",
+        "AFTER_HEADER",
+    ):
+        assert getattr(names, name) == getattr(events, name), name
 
 
 def test_every_plugin_event_type_has_a_typed_dict() -> None:

@@ -484,7 +484,7 @@ def test_numbered_plugin_events_are_folded_once() -> None:
         state.apply(event)
     assert state.summary()["failed"] == 1
     assert state.tests["t.py::a"].outcome == "failed"
-    assert state.last_plugin_event == 2
+    assert state.numbers == {"": 2}
 
 
 def test_malformed_phases_are_cleaned() -> None:

@@ -6,8 +6,12 @@ test's 2 MB of output into a batch while the next test traced its memory, and
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from test_plugin import TIMEOUT, Ingest, clean_env, ingest, reporting  # noqa: F401 (fixtures)
+
+from pytest_web_plugin.sender import JOINED_BYTES, pieces
 
 SUITE = """
 import threading, time, tracemalloc
@@ -43,3 +47,14 @@ def test_the_sender_is_not_seen_by_the_tests(
     [printed] = [e for e in ends if e["nodeid"].endswith("test_a_prints_a_lot")]
     sections = [text for p in printed["phases"] for _, text in p.get("sections", [])]
     assert any(len(text) > 100_000 for text in sections)
+
+
+@pytest.mark.parametrize("sizes", [[], [10], [10, 40_000, 10], [40_000], [20_000] * 5])
+def test_pieces_are_the_batch_as_json_and_a_big_event_is_not_copied(sizes: list[int]) -> None:
+    """The body both threads send (the live sender, and the stream, whose heartbeat is an empty
+    batch): the events' JSON array, a big event sent as the very object pytest's thread made."""
+    batch = [json.dumps({"n": n, "text": "x" * size}).encode() for n, size in enumerate(sizes)]
+    body = pieces(batch)
+    assert json.loads(b"".join(body)) == [json.loads(line) for line in batch]
+    big = [line for line in batch if len(line) > JOINED_BYTES]
+    assert all(any(piece is line for piece in body) for line in big)

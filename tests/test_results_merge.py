@@ -3,13 +3,14 @@ file, and a test that failed in one attempt and passed in another is flaky."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from test_results_formats import run_pytest, summary_of, write_suite
 
+from pytest_web.core.shards import exit_status
 from pytest_web.results import open_results
-from pytest_web.results.merge import exit_status
 
 SHARDED = {
     "tests/test_one.py": "def test_a():\n    pass\n\ndef test_b():\n    assert 0\n",
@@ -138,3 +139,31 @@ def test_summary_line_parsing() -> None:
         "xpassed": 5,
         "rerun": 0,
     }
+
+
+def test_two_recordings_keep_each_others_attempts(tmp_path: Path) -> None:
+    """Both files number their events from 1: the second file's are not repeats of the first's
+    (the fold once dropped every event of the second file numbered below the first's last)."""
+
+    def recording(name: str, outcome: str) -> str:
+        events = [
+            {"type": "session_start", "pytest_version": "9", "rootdir": "/r", "time": 1.0},
+            {"type": "collection", "nodeids": ["t.py::a"]},
+            {"type": "test_start", "nodeid": "t.py::a", "location": ["t.py", 0, "a"]},
+            {
+                "type": "test_end",
+                "nodeid": "t.py::a",
+                "phases": [{"when": "call", "outcome": outcome, "duration": 0.1}],
+            },
+            {"type": "session_end", "exitstatus": int(outcome == "failed"), "time": 2.0},
+        ]
+        path = tmp_path / name
+        lines = (json.dumps({**e, "i": n}) for n, e in enumerate(events, 1))
+        path.write_text("\n".join(lines) + "\n")
+        return str(path)
+
+    results = open_results([recording("one.jsonl", "failed"), recording("two.jsonl", "passed")])
+    assert results.state is not None
+    test = results.state.tests["t.py::a"]
+    assert [a.outcome for a in test.attempts] == ["failed", "passed"]
+    assert test.flaky and results.state.status == "finished"

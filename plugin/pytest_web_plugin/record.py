@@ -23,6 +23,7 @@ class Recorder:
     the file anew (`--web-record`)."""
 
     def __init__(self, path: str, fresh: bool = False) -> None:
+        self.path = os.path.abspath(path)
         flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if fresh else os.O_APPEND)
         self.fd: int | None = os.open(path, flags, 0o644 if fresh else 0o600)
         self.zip: gzip.GzipFile | None = None

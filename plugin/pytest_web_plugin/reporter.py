@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import pytest
 
 from pytest_web_plugin.sender import END, OTHER, START, Sender
+from pytest_web_plugin.stream import Stream
 from pytest_web_plugin.text import cap
 
 _string = json.encoder.encode_basestring_ascii
@@ -95,12 +96,22 @@ class Reporter:
     """
 
     def __init__(
-        self, config: pytest.Config, sender: Sender | None, writers: list[Writer], run: str
+        self,
+        config: pytest.Config,
+        sender: Sender | None,
+        writers: list[Writer],
+        run: str,
+        stream: Stream | None = None,
+        ci: dict[str, Any] | None = None,
     ) -> None:
         self.config = config
         self.sender = sender
         self.writers = writers
         self.run = run
+        self.stream = stream
+        """A dashboard this session streams to (`--web-stream`)."""
+        self.ci = ci
+        """Which CI run and shard the session is, said in its start (`--web-stream`)."""
         self.count = 0
         self.phases: dict[str, list[dict[str, Any]]] = {}
         self.locations: dict[str, Any] = {}
@@ -124,6 +135,8 @@ class Reporter:
         if self.sender is not None:
             self.sender.put(kind, nodeid, line)
             self.sender.warn(self.config)
+        if self.stream is not None:
+            self.stream.put(self.count, kind, nodeid, line)
 
     def close(self) -> None:
         for writer in self.writers:
@@ -131,18 +144,21 @@ class Reporter:
         if self.sender is not None:
             self.sender.close()
             self.sender.warn(self.config)  # the last batches failed
+        if self.stream is not None:  # waits at most --web-stream-timeout; says once if it failed
+            self.stream.close()
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         with contextlib.suppress(Exception):  # no terminal reporter (-p no:terminal)
             self.terminal = self.config.get_terminal_writer()
-        self.emit(
-            {
-                "type": "session_start",
-                "pytest_version": pytest.__version__,
-                "rootdir": str(self.config.rootpath),
-                "time": time.time(),
-            }
-        )
+        event = {
+            "type": "session_start",
+            "pytest_version": pytest.__version__,
+            "rootdir": str(self.config.rootpath),
+            "time": time.time(),
+        }
+        if self.ci:
+            event["ci"] = self.ci
+        self.emit(event)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import _thread
 import contextlib
+import encodings.idna  # noqa: F401 (the threads' first connection would import it: 1 MB)
 import http.client
 import queue
 import threading
@@ -171,7 +172,9 @@ class Sender:
 
 def pieces(batch: list[bytes]) -> list[bytes]:
     """The JSON array of `batch` as pieces to send one after another: small events joined up
-    to `JOINED_BYTES`, a big one alone (never copied)."""
+    to `JOINED_BYTES`, a big one alone (never copied). An empty batch is `[]` (a heartbeat)."""
+    if not batch:
+        return [b"[]"]
     out: list[bytes] = []
     small: list[bytes] = []
     size = 0

@@ -5,9 +5,11 @@ from __future__ import annotations
 import click
 
 from pytest_web import __version__
+from pytest_web.cli.dashboard import dashboard
 from pytest_web.cli.options import HELP
 from pytest_web.cli.results import export, view
 from pytest_web.cli.serve import serve_repo
+from pytest_web.cli.upload import upload
 
 
 class DefaultGroup(click.Group):
@@ -25,9 +27,12 @@ class DefaultGroup(click.Group):
 @click.version_option(__version__, prog_name="pytest-web")
 def main() -> None:
     """A browser UI for pytest. `pytest-web [REPO]` serves REPO's suite (the `serve` command);
-    `view` and `export` show CI result files."""
+    `view` and `export` show CI result files; `dashboard` serves CI runs streamed live from
+    their shards, and `upload` sends a shard's recording to it later."""
 
 
 main.add_command(serve_repo)
 main.add_command(view)
 main.add_command(export)
+main.add_command(upload)
+main.add_command(dashboard)

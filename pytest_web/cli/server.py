@@ -47,10 +47,18 @@ class PytestWebServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
-        self.cfg.set("post_worker_init", _stop_cleanly_on_sigterm)
+        self.cfg.set("post_worker_init", _in_the_worker)
 
     def load(self) -> Flask:
         return create_app()
+
+
+def _in_the_worker(worker: Any) -> None:
+    """Once the worker runs: stop cleanly on SIGTERM; a dashboard watches for silent shards."""
+    _stop_cleanly_on_sigterm(worker)
+    ci = services(worker.wsgi).ci
+    if ci is not None:
+        ci.start_sweeping()
 
 
 def _stop_cleanly_on_sigterm(worker: Any) -> None:
@@ -104,8 +112,9 @@ def display_host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
-def serve(host: str, port: int, token: str) -> None:
-    """Bind first (so port 0 and busy ports are handled here), then hand the socket to gunicorn."""
+def serve(host: str, port: int, token: str, title: str = "") -> None:
+    """Bind first (so port 0 and busy ports are handled here), then hand the socket to gunicorn.
+    `title` is the first line said (by default, the repository served)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -119,7 +128,7 @@ def serve(host: str, port: int, token: str) -> None:
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else display_host(host)
     os.environ.setdefault("PYTEST_WEB_INGEST_URL", f"http://{local}:{port}/internal/event")
     os.environ["PYTEST_WEB_SESSION"] = secrets.token_urlsafe(32)  # a new worker keeps it
-    click.echo(f"pytest-web serving {os.environ.get('PYTEST_WEB_REPO')}")
+    click.echo(title or f"pytest-web serving {os.environ.get('PYTEST_WEB_REPO')}")
     click.echo(f"open http://{display_host(host)}:{port}/?token={token}", err=False)
     sys.stdout.flush()
     PytestWebServer(

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pytest_web.core.events import (
+    CiInfo,
     CollectError,
     Collection,
     Location,
@@ -41,6 +42,10 @@ MAX_INT = 2**31 - 1
 MAX_PHASES = 20
 MAX_SECTIONS = 100
 MAX_NODEIDS = 10_000_000
+NAME_CAP = 200
+"""Characters kept of a project, run key, shard, branch or commit: names, not text."""
+URL_CAP = 2000
+MAX_SHARDS = 10_000
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _WHOLE = re.compile(r"[0-9]{1,9}")
@@ -226,16 +231,44 @@ def event(raw: Any) -> PluginEvent | None:
         found["i"] = number_
     if isinstance(raw.get("run"), str):
         found["run"] = text(raw["run"])
+    if isinstance(raw.get("source"), str):
+        found["source"] = text(raw["source"])
     return found
 
 
 def _session_start(raw: dict[str, Any]) -> SessionStart:
-    return {
+    found: SessionStart = {
         "type": "session_start",
         "pytest_version": text(raw.get("pytest_version")),
         "rootdir": text(raw.get("rootdir")),
         "time": timestamp(raw.get("time")),
     }
+    if "ci" in raw:
+        found["ci"] = ci_info(raw["ci"])
+    return found
+
+
+def name(value: Any, cap: int = NAME_CAP) -> str:
+    """A short name on one line: text, control characters dropped, at most `cap` characters."""
+    found = text(value)[:cap] if isinstance(value, str) else ""
+    return "".join(c for c in found if c.isprintable()).strip()
+
+
+def ci_info(value: Any) -> CiInfo:
+    """Which CI run and shard a session is of: short names, a count, links."""
+    value = value if isinstance(value, dict) else {}
+    found: CiInfo = {}
+    for key in ("project", "run_key", "shard", "session", "branch", "commit"):
+        if key in value:
+            found[key] = name(value[key])
+    for key in ("url", "job_url"):
+        link = name(value.get(key), URL_CAP)
+        if link.startswith(("https://", "http://")):  # a link the page may show: no javascript:
+            found[key] = link  # type: ignore[literal-required]
+    shards = integer(value.get("shards"))
+    if shards is not None and 0 <= shards <= MAX_SHARDS:
+        found["shards"] = shards
+    return found
 
 
 def _collection(raw: dict[str, Any]) -> Collection:
@@ -275,8 +308,6 @@ def _test_end(raw: dict[str, Any]) -> TestEnd | None:
     where = location(raw.get("location"))
     if where is not None:
         found["location"] = where
-    if "source" in raw:
-        found["source"] = text(raw["source"])
     if "time" in raw:
         found["time"] = timestamp(raw["time"])
     return found

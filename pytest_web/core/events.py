@@ -52,15 +52,42 @@ class _Numbered(TypedDict, total=False):
     """The event's number in its pytest session: repeats and replays are dropped by it."""
     run: str
     """The run id the server gave (live runs only)."""
+    source: str
+    """Where the event came from when a run has several: the shard of a CI run (set by the
+    server from the request, never taken from the event), or the result file of a `test_end`.
+    Numbers `i` count per source."""
+
+
+class CiInfo(TypedDict, total=False):
+    """Which CI run and shard a session belongs to, as its plugin found it (options, CI
+    variables, the git remote). Sent in a streamed session's `session_start`."""
+
+    project: str
+    run_key: str
+    """The CI run and its attempt: every shard that sends the same project and run key joins
+    the same run."""
+    shard: str
+    session: str
+    """Random per pytest session: two sessions that give the same shard name stay apart."""
+    shards: int
+    """How many shards the run has, when the CI says (0: not known)."""
+    branch: str
+    commit: str
+    url: str
+    """The CI run's page."""
+    job_url: str
+    """This shard's job page."""
 
 
 class RunCreated(TypedDict, total=False):
     type: Literal["run_created"]
     kind: str
-    """"live", "results" or "collection"."""
+    """"live", "results", "collection" or "ci"."""
     selection: dict[str, object]
     command: list[str]
     time: float | None
+    ci: CiInfo
+    """A CI run's project and run key."""
 
 
 class SessionStart(_Numbered, total=False):
@@ -68,6 +95,8 @@ class SessionStart(_Numbered, total=False):
     pytest_version: str
     rootdir: str
     time: float | None
+    ci: CiInfo
+    """A shard streaming to a dashboard (or recording beside it) says which run it is of."""
 
 
 class Collection(_Numbered, total=False):
@@ -95,8 +124,6 @@ class TestEnd(_Numbered, total=False):
     location: Location
     worker: str | None
     phases: list[Phase]
-    source: str
-    """The result file it was read from: each such end is an attempt of its own."""
     time: float | None
 
 
@@ -112,6 +139,16 @@ class SubtestEnd(_Numbered, total=False):
 class SessionEnd(_Numbered, total=False):
     type: Literal["session_end"]
     exitstatus: int | None
+    time: float | None
+
+
+class ShardStatus(TypedDict, total=False):
+    """The server's word on a CI shard: `lost` when it sent nothing (not even a heartbeat) for
+    the shard timeout, `running` when it speaks again."""
+
+    type: Literal["shard"]
+    source: str
+    status: str
     time: float | None
 
 
@@ -140,6 +177,7 @@ Event = (
     | TestEnd
     | SubtestEnd
     | SessionEnd
+    | ShardStatus
     | Output
     | RunExit
 )
@@ -160,7 +198,7 @@ PLUGIN_EVENTS = frozenset(
         "session_end",
     }
 )
-"""The event types the plugin sends; the others (run_created, output, run_exit) are the
+"""The event types the plugin sends; the others (run_created, shard, output, run_exit) are the
 server's own."""
 
 SECRET_HEADER = "X-Pytest-Web-Secret"
@@ -177,3 +215,24 @@ ENV_COLLECT = "PYTEST_WEB_COLLECT"
 """The plugin's environment: where to POST, the run and its secret, a record file (a user's),
 the spool (the server's own write-through copy of a live run, read back after a crash; it ends
 in zero bytes until the run closes it), and the file a discovery's tests are written to."""
+
+ENV_STREAM = "PYTEST_WEB_STREAM"
+ENV_UPLOAD_TOKEN = "PYTEST_WEB_UPLOAD_TOKEN"
+ENV_PROJECT = "PYTEST_WEB_PROJECT"
+ENV_RUN_KEY = "PYTEST_WEB_RUN_KEY"
+ENV_SHARD = "PYTEST_WEB_SHARD"
+ENV_SHARDS = "PYTEST_WEB_SHARDS"
+"""Streaming to a dashboard: its address, the upload token (only ever from the environment),
+and what the CI variables would otherwise say: the project, the run key, this shard's name and
+how many shards there are."""
+
+CI_EVENTS_PATH = "/api/ci/events"
+"""Where a shard POSTs its events, below the dashboard's address."""
+PROJECT_HEADER = "X-Pytest-Web-Project"
+RUN_KEY_HEADER = "X-Pytest-Web-Run-Key"
+SHARD_HEADER = "X-Pytest-Web-Shard"
+SESSION_HEADER = "X-Pytest-Web-Session"
+AFTER_HEADER = "X-Pytest-Web-After"
+"""A streamed batch says, in headers read before its body: whose it is (project, run key,
+shard, session) and the number of the event it follows (`after`): it holds every event of the
+session after that one. The server answers with the highest number it holds."""

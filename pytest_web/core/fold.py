@@ -3,9 +3,11 @@
 Live runs, reconnect snapshots and CI result files all go through `RunState.apply`.
 Pure code: no I/O, no clock, no framework.
 
-A `test_end` that names its `source` (a result file) is one attempt among others: every attempt is
-kept, the last one stands for the test, and a test that both failed and passed is flaky. Without
-`source` (a live run) a repeated end replaces the earlier one.
+A `test_end` that names its `source` (a result file, a CI shard) is one attempt among others:
+every attempt is kept, the last one stands for the test, and a test that both failed and passed
+is flaky. Without `source` (a live run) a repeated end replaces the earlier one. Events are
+numbered per source, so each shard's repeats are dropped on their own; a CI run's status follows
+its shards (`shards.CiRun`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from pytest_web.core.outcomes import (
     worst,
 )
 from pytest_web.core.output import OutputTail
+from pytest_web.core.shards import CiRun, ci_event
 from pytest_web.core.test_record import Attempt, TestResult
 from pytest_web.core.tree import file_of
 
@@ -66,8 +69,9 @@ class RunState:
 
     id: str
     kind: str = "live"
-    """What the run is: "live" (pytest run by this server), "results" (result files opened) or
-    "collection" (a discovery); said by its `run_created` event."""
+    """What the run is: "live" (pytest run by this server), "results" (result files opened),
+    "collection" (a discovery) or "ci" (shards streaming to a dashboard); said by its
+    `run_created` event."""
     status: str = "running"
     exitstatus: int | None = None
     returncode: int | None = None
@@ -84,7 +88,10 @@ class RunState:
     terminal: OutputTail = field(default_factory=OutputTail, repr=False)
     """pytest's terminal output (its tail)."""
     session_ended: bool = False
-    last_plugin_event: int = 0
+    numbers: dict[str, int] = field(default_factory=dict)
+    """The last event number folded, per source (a live run's plugin is source "")."""
+    ci: CiRun = field(default_factory=CiRun)
+    """A CI run's project, run key and shards."""
     seq: int = 0
     tallies: Counter[str] = field(default_factory=Counter)
     """How many tests have each outcome (queued, running, passed, not run...), kept as they
@@ -93,6 +100,8 @@ class RunState:
     flaky_count: int = 0
     """Tests that failed in one attempt and passed in another (result files only)."""
     """Bumped whenever the set of tests changes, so views know to re-render the tree."""
+    broken: dict[str, str] = field(default_factory=dict, repr=False)
+    """The modules that could not be collected, and the source that reported each first."""
     attempt_outcomes: dict[str, set[str]] = field(default_factory=dict, repr=False)
     """The outcomes of each test read more than once, for `flaky`."""
 
@@ -120,17 +129,22 @@ class RunState:
     def apply(self, event: Event) -> set[str]:
         """Fold one event in; return the node ids whose rows changed.
 
-        Plugin events carry `i`, their number in the session: a repeat or an older one is
-        dropped, so duplicated or replayed events never count twice.
+        Plugin events carry `i`, their number in the session (in their source's session): a
+        repeat or an older one is dropped, so duplicated or replayed events never count twice.
         """
         self.seq += 1
-        number = cast(dict[str, Any], event).get("i")
+        fields = cast(dict[str, Any], event)
+        source = fields.get("source", "")
+        number = fields.get("i")
         if isinstance(number, int) and not isinstance(number, bool):
-            if number <= self.last_plugin_event:
+            if number <= self.numbers.get(source, 0):
                 return set()
-            self.last_plugin_event = number
+            self.numbers[source] = number
         kind = event.get("type")
         handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
+        if self.kind == "ci" and isinstance(kind, str) and (source or kind == "run_exit"):
+            step = handler if kind not in ("run_exit", "session_end") else None
+            return ci_event(self, source, kind, event, lambda: step(self, event) if step else None)
         if handler is None or (self.status != "running" and kind != "run_exit"):
             return set()
         return handler(self, event) or set()
@@ -162,6 +176,8 @@ class RunState:
         self.created = event.get("time")
         self.selection = dict(event.get("selection") or {})
         self.command = list(event.get("command") or [])
+        if "ci" in event:
+            self.ci.learn(event["ci"])
 
     def _on_session_start(self, event: SessionStart) -> None:
         self.pytest_version = event.get("pytest_version", "")
@@ -169,6 +185,12 @@ class RunState:
 
     def _on_collection(self, event: Collection) -> set[str]:
         nodeids = dict.fromkeys(event.get("nodeids") or ())  # each once
+        source = event.get("source")
+        if source is not None:  # a shard's collection: its new tests after the known ones
+            new = [n for n in nodeids if n not in self.tests]
+            for nodeid in new:
+                self._test(nodeid).source = source
+            return set(new)
         known = self.tests
         self.tests = {}
         for nodeid in nodeids:
@@ -189,12 +211,20 @@ class RunState:
 
     def _on_collect_error(self, event: CollectError) -> None:
         """Every report counts, as in pytest's summary (under xdist each worker that collects a
-        broken module reports it); the page lists each node once."""
+        broken module reports it); the page lists each node once. Over a CI run's shards a
+        module counts once, as a test does (the shard that reported it first), while each
+        shard's own counts keep its summary's."""
         nodeid = event.get("nodeid", "")
+        self._shard_counts(event, ["error"])
+        source = event.get("source", "")
+        first = self.broken.get(nodeid)
+        if first is None:
+            self.broken[nodeid] = source
+            self.collect_errors.append({"nodeid": nodeid, "message": event.get("longrepr", "")})
+        elif first != source:
+            return
         self.counts["error"] += 1
         self.structure += 1
-        if not any(e["nodeid"] == nodeid for e in self.collect_errors):
-            self.collect_errors.append({"nodeid": nodeid, "message": event.get("longrepr", "")})
 
     def _locate(self, test: TestResult, location: Location | None) -> None:
         if location and len(location) >= 2:
@@ -205,6 +235,8 @@ class RunState:
     def _on_test_start(self, event: TestStart) -> set[str]:
         test = self._test(event.get("nodeid", ""))
         self._locate(test, event.get("location"))
+        if "source" in event and not test.phases:  # the shard it runs on, till it ends
+            test.source = event["source"]
         if test.outcome == "queued":
             self._set(test, "running")
         return {test.nodeid}
@@ -224,12 +256,13 @@ class RunState:
             after = categories(phases)
         worker = event.get("worker")
         source = event.get("source")
+        self._shard_counts(event, after)
         if RERUN in after:  # pytest-rerunfailures will run it again: an attempt, not its end
             self._attempt(test, Attempt(source or "", RERUN, duration, phases, worker))
             self.counts[RERUN] += 1
             return {test.nodeid}
         attempt = source is not None or test.attempts  # a file's, or after a rerun
-        if attempt and not test.attempts and test.source:  # a second attempt: keep the first,
+        if attempt and not test.attempts and test.source and test.phases:  # a second attempt: keep
             first = Attempt(test.source, test.outcome, test.duration, test.phases, test.worker)
             self._attempt(test, first)
         before = categories(test.phases) if test.phases else []  # what it counted till now
@@ -258,6 +291,7 @@ class RunState:
         added = subtest_counted(phase)
         for name in added:
             self.counts[name] += 1
+        self._shard_counts(event, added)
         test.subtests_seen += 1
         kept = test.subtests
         if len(kept) < SUBTESTS_SHOWN or ("failed" in added and len(kept) < SUBTESTS_KEPT):
@@ -266,6 +300,12 @@ class RunState:
             else:  # the shared empty default
                 test.subtests = [phase]
         return {test.nodeid}
+
+    def _shard_counts(self, event: Any, counted: list[str]) -> None:
+        """A CI shard's own counts, as its pytest summary line adds them up."""
+        source = event.get("source")
+        if self.kind == "ci" and source is not None:
+            self.ci.shard(source).counts.update(counted)
 
     def _attempt(self, test: TestResult, attempt: Attempt) -> None:
         """Keep one attempt of `test`; a test that failed in one and passed in another is flaky."""
@@ -357,6 +397,8 @@ class RunState:
             "duration": self.elapsed(None),
             "selection": self.selection,
         }
+        if self.kind == "ci":
+            data.update(self.ci.as_json())
         if with_tests:
             data["tests"] = [_test_json(t) for t in self.tests.values()]
             data["errors"] = list(self.collect_errors)
@@ -372,6 +414,7 @@ _HANDLERS: dict[str, Callable[[RunState, Any], set[str] | None]] = {
     "test_end": RunState._on_test_end,
     "subtest_end": RunState._on_subtest_end,
     "session_end": RunState._on_session_end,
+    "shard": lambda state, event: None,  # a CI shard's state only (see `shards.ci_event`)
     "output": RunState._on_output,
     "run_exit": RunState._on_run_exit,
 }
@@ -385,5 +428,6 @@ def _test_json(test: TestResult) -> dict[str, Any]:
         "duration": test.duration,
     }
     if test.source or test.attempts:  # read from result files, or rerun
-        data.update(source=test.source, attempts=len(test.attempts) or 1, flaky=test.flaky)
+        attempts = len(test.attempts) or (1 if test.phases else 0)
+        data.update(source=test.source, attempts=attempts, flaky=test.flaky)
     return data

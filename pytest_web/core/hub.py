@@ -50,6 +50,9 @@ class Run:
     suite: dict[str, TestResult] | None = None
     """The suite a partial run was started from (the tests the page showed then), so that its
     view keeps the whole suite with the tests that ran marked; held in memory only."""
+    base: int = 0
+    """The state's `seq` when `changes` began: a run folded again from history (a CI run after
+    a restart) goes on from there."""
 
     @property
     def id(self) -> str:
@@ -61,7 +64,12 @@ class Run:
 
     def since(self, seq: int) -> list[Change]:
         """The changes after sequence number `seq` (events are numbered from 1)."""
-        return self.changes[seq:]
+        return self.changes[max(0, seq - self.base) :]
+
+    def structure_at(self, seq: int) -> int:
+        """The run's `structure` right after event `seq`; -1 when that is not known."""
+        index = seq - self.base - 1
+        return self.changes[index].structure if 0 <= index < len(self.changes) else -1
 
 
 class Hub:

@@ -2,7 +2,9 @@
 
 A run is kept as its events (zlib-compressed JSON lists, one row per written batch), so opening
 it later is the same fold as watching it live. Each finished run also leaves one outcome per
-test that ran, which is what the per-test history and "what changed" read.
+test that ran, which is what the per-test history and "what changed" read. A CI run (the
+dashboard) also has a `ci_runs` row (its project, run key, branch, commit, link and shards) and
+a `ci_flaky` row per test that failed and passed within it.
 """
 
 from __future__ import annotations
@@ -54,7 +56,26 @@ CREATE TABLE IF NOT EXISTS outcomes (
     PRIMARY KEY (test, run_n)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS outcomes_of_run ON outcomes (run_n);
+CREATE TABLE IF NOT EXISTS ci_runs (
+    run_n INTEGER PRIMARY KEY,
+    project TEXT NOT NULL,
+    run_key TEXT NOT NULL,
+    branch TEXT NOT NULL DEFAULT '',
+    sha TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '',
+    shards TEXT NOT NULL DEFAULT '[]',
+    UNIQUE (project, run_key)
+);
+CREATE INDEX IF NOT EXISTS ci_runs_of_branch ON ci_runs (project, branch);
+CREATE INDEX IF NOT EXISTS ci_runs_of_commit ON ci_runs (project, sha);
+CREATE TABLE IF NOT EXISTS ci_flaky (
+    test INTEGER NOT NULL,
+    run_n INTEGER NOT NULL,
+    PRIMARY KEY (test, run_n)
+) WITHOUT ROWID;
 """
+RUN_TABLES = {"batches": "run_n", "outcomes": "run_n", "ci_runs": "run_n", "ci_flaky": "run_n"}
+"""Tables holding rows of a run, and the column that names it (`runs` itself: `n`)."""
 
 
 class HistoryError(Exception):

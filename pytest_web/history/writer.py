@@ -18,8 +18,11 @@ from typing import Any
 from pytest_web.core.events import Event, RunExit
 from pytest_web.core.fold import RunState
 from pytest_web.core.outcomes import has_result
+from pytest_web.history.ci import finish_ci_run, insert_ci_run, resume_numbers
 from pytest_web.history.private import private_file
 from pytest_web.history.store import (
+    DB_NAME,
+    RUN_TABLES,
     connect,
     database_path,
     default_data_dir,
@@ -31,6 +34,9 @@ FLUSH_SECONDS = 0.5
 FLUSH_EVENTS = 2000
 KEEP_RUNS = 200
 """Runs kept; older ones are deleted when a run ends."""
+DASHBOARD_KEEP = 2000
+"""Runs a dashboard keeps, over all its projects."""
+DASHBOARD_FOLDER = "dashboard"
 
 
 class History:
@@ -67,9 +73,10 @@ class History:
         try:
             with self.lock:
                 if state.id not in self.batch_numbers:
-                    if not any(e.get("type") == "run_created" for e in events):
+                    if any(e.get("type") == "run_created" for e in events):
+                        self._insert_run(state)
+                    elif not self._resume(state):
                         return  # output that came after the run's end
-                    self._insert_run(state)
                 self.pending.setdefault(state.id, []).extend(events)
                 self.waiting += len(events)
             if state.status != "running":
@@ -128,6 +135,15 @@ class History:
             except sqlite3.Error as error:
                 self.problem = f"run history not saved ({self.path}): {error}"
 
+    def _resume(self, state: RunState) -> bool:
+        """Go on writing a kept CI run (after a restart, or a late shard); False otherwise."""
+        if state.kind != "ci":
+            return False
+        found = resume_numbers(self.db, state.id, state.status == "running")
+        if found is not None:
+            self.batch_numbers[state.id] = found
+        return found is not None
+
     def _insert_run(self, state: RunState) -> None:
         cursor = self.db.execute(
             "INSERT INTO runs (id, kind, status, created, selection, command)"
@@ -141,9 +157,11 @@ class History:
             ),
         )
         self.batch_numbers[state.id] = (int(cursor.lastrowid or 0), 0)
+        if state.kind == "ci":
+            insert_ci_run(self.db, self.batch_numbers[state.id][0], state)
 
     def _finish(self, state: RunState) -> None:
-        """The run's summary row, and its tests' outcomes (live runs only)."""
+        """The run's summary row, and its tests' outcomes (live and CI runs)."""
         with self.lock, self.db:
             self.db.execute("BEGIN")
             run_n, _ = self.batch_numbers.pop(state.id)
@@ -160,8 +178,10 @@ class History:
                     run_n,
                 ),
             )
-            if state.kind == "live":
+            if state.kind in ("live", "ci"):
                 self._write_outcomes(run_n, state)
+            if state.kind == "ci":
+                finish_ci_run(self.db, run_n, state)
             self._prune()
 
     def _write_outcomes(self, run_n: int, state: RunState) -> None:
@@ -181,8 +201,7 @@ class History:
             (self.keep,),
         ).fetchall()
         for (run_n,) in old:
-            for table in ("batches", "outcomes", "runs"):
-                column = "n" if table == "runs" else "run_n"
+            for table, column in (*RUN_TABLES.items(), ("runs", "n")):
                 self.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (run_n,))
 
     def claim(self) -> bool:
@@ -203,8 +222,8 @@ class History:
         """Runs left 'running' by a server that stopped: end them as interrupted (at start-up,
         when `claim` says no other server uses this history)."""
         with self.lock:
-            rows = self.db.execute(
-                "SELECT n, id, kind FROM runs WHERE status = 'running'"
+            rows = self.db.execute(  # a CI run goes on: its shards resend to the next server
+                "SELECT n, id, kind FROM runs WHERE status = 'running' AND kind != 'ci'"
             ).fetchall()
             for run_n, run_id, kind in rows:
                 state = RunState(run_id, kind=kind)
@@ -223,3 +242,8 @@ class History:
                 state.apply(end)
                 self.record(state, [end])
         return [run_id for _, run_id, _ in rows]
+
+
+def dashboard_history(data_dir: Path) -> History:
+    """The dashboard's one history file, every project's CI runs in it: `DATA/dashboard/`."""
+    return History(data_dir / DASHBOARD_FOLDER / DB_NAME, keep=DASHBOARD_KEEP)

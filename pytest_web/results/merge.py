@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from pytest_web.core.events import Event
 from pytest_web.core.fold import RunState
+from pytest_web.core.shards import exit_status
 from pytest_web.results.read import read_file
 from pytest_web.results.source import Budget, ResultFile, ResultFileError
 
@@ -69,14 +70,6 @@ def _open(paths: Iterable[str], run_id: str) -> Results:
     if results.files:
         results.state = merge(results.files, run_id)
     return results
-
-
-def exit_status(statuses: list[int]) -> int | None:
-    """One pytest exit status for several sessions: the worst, where 'no tests' (5) is least."""
-    if not statuses:
-        return None
-    bad = [s for s in statuses if s not in (0, 5)]
-    return max(bad) if bad else min(statuses)
 
 
 def merge(files: list[ResultFile], run_id: str = RUN_ID) -> RunState:

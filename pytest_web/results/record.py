@@ -3,7 +3,8 @@
 Each event passes the same door as a live POST (`core.clean.event`), so nothing odd in a file
 (structures where text belongs, huge numbers, lone surrogates, deep nesting) reaches the views.
 The events' numbers `i` drop repeats within a session; a file appended to by a second session
-starts again.
+starts again. The numbers are dropped once read: a run merged from several files would otherwise
+take one file's numbers for repeats of another's.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def read(stream: Any, result: ResultFile) -> Iterator[Event]:
             if i <= last:
                 continue
             last = i
+        event.pop("i", None)
         event.pop("run", None)
         if event["type"] == "test_end":
             event["source"] = result.path
@@ -57,3 +59,20 @@ def read_record(path: str) -> list[Event]:
     except ResultFileError:
         pass  # what was read before the problem is kept
     return events
+
+
+def recorded_sessions(path: str) -> tuple[list[list[dict[str, Any]]], list[str]]:
+    """A recording's sessions as written, for `pytest-web upload` to send on: each a list of
+    raw numbered events (the dashboard's door cleans them), starting at a session start; and
+    what was odd about the file. `ResultFileError` when it cannot be read at all."""
+    result = ResultFile(path, "record", [])
+    sessions: list[list[dict[str, Any]]] = []
+    stream, _ = open_result(path)
+    with stream:
+        for raw in json_lines(stream, result):
+            if not isinstance(raw.get("i"), int):
+                continue
+            if raw.get("type") == "session_start" or not sessions:
+                sessions.append([])
+            sessions[-1].append(raw)
+    return sessions, result.warnings

@@ -11,6 +11,7 @@ from werkzeug.exceptions import TooManyRequests
 from pytest_web.core.fold import RunState
 from pytest_web.core.hub import Run
 from pytest_web.core.test_record import TestResult
+from pytest_web.history.ci_queries import ci_changes, ci_run_rows, outcomes_of_ci_test
 from pytest_web.history.queries import (
     Changes,
     changes,
@@ -124,13 +125,24 @@ def latest_kept() -> Run | None:
     return past_run(rows[0]["id"]) if rows else None
 
 
-def list_runs() -> list[dict[str, Any]]:
-    """Every kept run, newest first, with live counts for those still in memory."""
+def list_runs(
+    project: str | None = None, branch: str | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Every kept run, newest first, with live counts for those still in memory; a dashboard's
+    CI runs, of one project (and branch) when given."""
     hub = services().hub
     history = services().history
-    rows = run_rows(history) if history is not None else []
+    dashboard = services().settings.dashboard
+    if history is None:
+        rows = []
+    elif dashboard:
+        rows = ci_run_rows(history, project or None, branch or None, limit)
+    else:
+        rows = run_rows(history)
     listed = {row["id"] for row in rows}
     in_memory = [r for r in reversed(hub.runs.values()) if r.id not in listed]
+    if dashboard:  # only those of the project and branch asked for
+        in_memory = [r for r in in_memory if _of(r, project, branch)]
     rows = [r.state.as_json(with_tests=False) for r in in_memory] + rows
     for row in rows:
         run = hub.get(row["id"])
@@ -138,6 +150,13 @@ def list_runs() -> list[dict[str, Any]]:
             row.update(run.state.as_json(with_tests=False), test_count=len(run.state.tests))
             row.setdefault("kind", run.kind)
     return rows
+
+
+def _of(run: Run, project: str | None, branch: str | None) -> bool:
+    ci = run.state.ci
+    return (
+        run.kind == "ci" and project in (None, "", ci.project) and branch in (None, "", ci.branch)
+    )
 
 
 def start_run(selection: Selection, shown: str | None = None) -> Run:
@@ -188,17 +207,26 @@ def cancel_run(run_id: str) -> None:
 
 
 def changes_of(run_id: str) -> Changes | None:
-    """A finished live run against each test's previous outcome; None without one."""
+    """A finished live run against each test's previous outcome, a CI run against the same
+    branch's previous run; None without one."""
     history = services().history
-    return changes(history, run_id) if history is not None else None
+    if history is None:
+        return None
+    return (
+        ci_changes(history, run_id) if services().settings.dashboard else changes(history, run_id)
+    )
 
 
-def history_of(nodeid: str) -> dict[str, Any]:
-    """A test's last outcomes across runs and whether it is flaky lately (None: no history)."""
+def history_of(nodeid: str, run: Run | None = None) -> dict[str, Any]:
+    """A test's last outcomes across runs (a CI run's: across its project's runs) and whether
+    it is flaky lately (None: no history)."""
     history = services().history
     if history is None:
         return {"outcomes": None, "flaky_lately": False}
-    outcomes = outcomes_of_test(history, nodeid)
+    if run is not None and run.kind == "ci":
+        outcomes = outcomes_of_ci_test(history, run.state.ci.project, nodeid)
+    else:
+        outcomes = outcomes_of_test(history, nodeid)
     return {
         "outcomes": outcomes,
         "flaky_lately": is_flaky([o["outcome"] for o in outcomes]),

@@ -10,16 +10,31 @@ from typing import Any
 from flask import Flask
 
 from pytest_web.core.fold import RunState
-from pytest_web.core.hub import Hub
-from pytest_web.history import History, HistoryError
+from pytest_web.core.hub import KEEP_RUNS, Hub
+from pytest_web.history import History, HistoryError, dashboard_history
 from pytest_web.history.queries import load_run, run_rows
 from pytest_web.pytest_run.runner import Runner
 from pytest_web.web import auth, errors, read_only, templating
+from pytest_web.web.ci_runs import CiRuns
 from pytest_web.web.render import Renderer
-from pytest_web.web.routes import api, health, history_pages, ingest, pages, results, stream
+from pytest_web.web.routes import (
+    api,
+    ci_ingest,
+    dashboard,
+    health,
+    history_pages,
+    ingest,
+    pages,
+    results,
+    stream,
+)
 from pytest_web.web.services import KEY, Services
 from pytest_web.web.settings import Settings
 from pytest_web.web.watching import Watching
+
+DASHBOARD_RUNS = 32
+"""CI runs a dashboard holds in memory (the ones being streamed among them); others are folded
+again from history when opened or when their shards speak."""
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -32,20 +47,27 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings = Settings.from_env(test_config)
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024  # 100,000 node ids fit
     history = open_history(settings)
-    hub = Hub(sink=history.record if history else None)
+    keep = DASHBOARD_RUNS if settings.dashboard else KEEP_RUNS
+    hub = Hub(keep=keep, sink=history.record if history else None)
     runner = Runner(hub, settings.repo, settings.python, settings.ingest_url)
     atexit.register(runner.shutdown)  # a stopping server leaves no pytest behind
     watching = Watching(settings.repo, runner, latest_live(hub, history), settings.watch_poll)
     atexit.register(watching.stop)
     templating.configure(app.jinja_env)
     renderer = Renderer(app.jinja_env)
-    app.extensions[KEY] = Services(settings, hub, runner, renderer, history, watching)
+    app.extensions[KEY] = shared = Services(settings, hub, runner, renderer, history, watching)
+    if settings.dashboard:
+        shared.ci = CiRuns(hub, history, settings.shard_timeout)
+        shared.ci.adopt_running()
     app.jinja_env.globals["history_on"] = history is not None
     auth.init_app(app)
     errors.init_app(app)
     read_only.init_app(app)
     for module in (pages, history_pages, results, api, stream, ingest, health):
         app.register_blueprint(module.bp)
+    if settings.dashboard:
+        app.register_blueprint(dashboard.bp)
+        app.register_blueprint(ci_ingest.bp)
     if settings.watch and not settings.read_only:
         watching.set(True)
     return app
@@ -70,7 +92,10 @@ def open_history(settings: Settings) -> History | None:
     if settings.read_only or settings.data_dir is None:
         return None
     try:
-        history = History.for_repo(settings.data_dir, settings.repo)
+        if settings.dashboard:
+            history = dashboard_history(settings.data_dir)
+        else:
+            history = History.for_repo(settings.data_dir, settings.repo)
         if history.claim():  # another server on the same history may still be running its run
             history.mark_interrupted()
     except (HistoryError, OSError) as error:

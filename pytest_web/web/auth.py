@@ -13,7 +13,8 @@ CORS preflight, which this server never grants), and the GETs that start a colle
 (`/tests?k=`, `/api/tests?k=`) need that header or `Sec-Fetch-Site: same-origin` or `none`. A page
 on another port of this host is *same-site* (cookies flow) but never *same-origin*, so its
 `<img src>` is refused; `none` is a navigation the user started (typed, bookmarked, reloaded),
-which no page can cause. The plugin's ingest route has its own secret.
+which no page can cause. The plugin's ingest route has its own secret; a dashboard's CI ingest
+(`/api/ci/events`) takes only upload tokens, which nothing else takes.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from flask import Flask, Response, abort, redirect, request
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as BaseResponse
 
+from pytest_web.core.events import CI_EVENTS_PATH
 from pytest_web.web.htmx import is_htmx
 from pytest_web.web.services import services
 
 PUBLIC_PREFIXES = ("/static/", "/internal/")
-PUBLIC_PATHS = {"/healthz"}
+PUBLIC_PATHS = {"/healthz", CI_EVENTS_PATH}
+"""Paths that check their caller themselves (or tell nothing)."""
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 STARTS_PYTEST = frozenset({"pages.tests", "api.tests"})
 """GET endpoints that start `pytest --collect-only`."""

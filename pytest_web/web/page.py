@@ -14,11 +14,13 @@ from pytest_web.web.services import services
 
 def page_context(main: Run | None = None, **extra: Any) -> dict[str, Any]:
     """What the full page needs: the run shown in #main, where the live stream starts, and in
-    the detail pane the first failure of a run that has ended (failures in front of you)."""
+    the detail pane the first failure of a run that has ended (failures in front of you). A
+    dashboard's run page follows that run."""
     current = services().hub.current
     collection = current_collection()
-    shown = main or current or collection or latest_kept()
-    past = main is not None and main is not current and main is not collection
+    dashboard = services().settings.dashboard
+    shown = main if dashboard else main or current or collection or latest_kept()
+    past = main is not None and main is not current and main is not collection and not dashboard
     context: dict[str, Any] = {
         "repo": str(services().settings.repo),
         "k": "",
@@ -36,8 +38,13 @@ def page_context(main: Run | None = None, **extra: Any) -> dict[str, Any]:
         context["workers"] = shown.state.selection.get("workers", 0)
         failure = context["head"].failure
         if failure is not None and "test" not in extra:
-            context.update(test=failure, **history_of(failure.nodeid))
+            context.update(test=failure, **history_of(failure.nodeid, shown))
     context["event_id"] = f"{current.id}:{current.state.seq}" if current else ""
+    context["stream_url"] = f"/events?last={context['event_id']}"
+    if dashboard:
+        context["stream_url"] = (
+            f"/events?run={main.id}&last={main.id}:{main.state.seq}" if main else ""
+        )
     context.update(extra)
     return context
 

@@ -30,18 +30,28 @@ RUNS_PYTEST = frozenset({"pages.tests", "api.tests", "results.form"})
 
 
 def init_app(app: Flask) -> None:
-    """Template flags for every app; in read-only mode, the loaded run and the 403 guard."""
+    """Template flags for every app; in read-only mode, the loaded run and the 403 guard; a
+    dashboard runs nothing either, and changes nothing but what its shards send."""
     shared = services(app)
     read_only = bool(shared.settings.read_only)
+    dashboard = bool(shared.settings.dashboard)
+    modes = {
+        "read_only": read_only,
+        "dashboard": dashboard,
+        "controls": not (read_only or dashboard),
+    }
+    app.jinja_env.globals.update(modes)  # also for macros rendered alone (`Renderer.macro`)
 
     @app.context_processor
     def flags() -> dict[str, Any]:
-        return {"read_only": read_only, "problems": shared.problems, "sources": shared.sources}
+        return {**modes, "problems": shared.problems, "sources": shared.sources}
 
     if read_only:
         app.before_request(refuse_changes)
         if LOADED is not None:
             install(app, LOADED)
+    elif dashboard:
+        app.before_request(refuse_runs)
 
 
 def prepare(results: Results) -> None:
@@ -66,3 +76,12 @@ def install(app: Flask, results: Results) -> None:
 def refuse_changes() -> None:
     if request.method not in ("GET", "HEAD", "OPTIONS") or request.endpoint in RUNS_PYTEST:
         abort(403, "read-only: this server shows result files and runs nothing")
+
+
+def refuse_runs() -> None:
+    """The dashboard: every request that would run pytest or change anything is a 403, but
+    the shards' own (`ci_ingest`, which checks its upload token)."""
+    if request.endpoint == "ci_ingest.events":
+        return
+    if request.method not in ("GET", "HEAD", "OPTIONS") or request.endpoint in RUNS_PYTEST:
+        abort(403, "a dashboard shows CI runs and runs nothing")

@@ -17,6 +17,7 @@ from pytest_web.core.hub import Run
 from pytest_web.core.outcomes import FILTER_OF, shown_counts
 from pytest_web.core.test_record import TestResult
 from pytest_web.core.tree import Group, Tree, build_tree
+from pytest_web.web.ci_view import shard_views
 from pytest_web.web.run_view import head, tab_icon, tab_title
 from pytest_web.web.tree_view import (
     TreeStart,
@@ -163,6 +164,7 @@ class Renderer:
             "empty_note": empty_note(state, query.strip(), show),
             "title": tab_title(run_head),
             "icon": tab_icon(run_head),
+            "shards": shard_views(state) if state.kind == "ci" else [],
         }
 
     def run_view(self, run: Run) -> str:
@@ -209,9 +211,7 @@ class Renderer:
 
     def delta_parts(self, run: Run, seq: int) -> list[str]:
         """What changed after `seq`, as messages: one delta, or the whole view in parts."""
-        changes = run.changes
-        known = changes[seq - 1].structure if 0 < seq <= len(changes) else -1
-        if known != run.state.structure:
+        if run.structure_at(seq) != run.state.structure:
             return self.snapshot_parts(run)
         tests = self.view(run).tests
         touched = sorted(
@@ -246,8 +246,7 @@ class Renderer:
         message replaces the whole view instead.
         """
         state = run.state
-        known = run.changes[seq - 1].structure if 0 < seq <= len(run.changes) else -1
-        if known != state.structure:
+        if run.structure_at(seq) != state.structure:
             return self.snapshot(run)
         tests = self.view(run).tests
         touched = [tests[n] for n in self._touched(run, seq) if n in tests]
@@ -274,4 +273,5 @@ class Renderer:
             title=tab_title(run_head),
             icon=tab_icon(run_head),
             output="".join(c.output for c in run.since(seq)) if output else "",
+            shards=shard_views(run.state) if run.state.kind == "ci" else [],
         )

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from pytest_web.core.hub import Hub, Run
 from pytest_web.history import History
 from pytest_web.pytest_run.runner import Runner
+from pytest_web.web.ci_runs import CiRuns
 from pytest_web.web.render import Renderer
 from pytest_web.web.settings import Settings
 from pytest_web.web.throttle import Throttle
@@ -39,6 +40,8 @@ class Services:
     """Wrong tokens per client address (`auth`)."""
     collecting: threading.Lock = field(default_factory=threading.Lock)
     """Held while a `pytest --collect-only` runs: one collection at a time."""
+    ci: CiRuns | None = None
+    """The dashboard's CI runs (`pytest-web dashboard` only)."""
 
 
 def services(app: Flask | None = None) -> Services:

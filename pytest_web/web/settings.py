@@ -11,6 +11,7 @@ from typing import Any
 
 from pytest_web.history.store import default_data_dir
 from pytest_web.web.editor import EditorError, editor_template
+from pytest_web.web.upload_tokens import UploadToken, parse_upload_tokens
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 MIN_TOKEN_LENGTH = 16
@@ -57,6 +58,12 @@ class Settings:
     """The URL template of "open in editor" links (`editor.editor_template`; '' for none)."""
     editor_root: str = ""
     """The repository's path on the editor's machine, when it differs (a container's /repo)."""
+    dashboard: bool = False
+    """`pytest-web dashboard`: CI runs streamed by their shards; no repository, runs nothing."""
+    upload_tokens: tuple[UploadToken, ...] = ()
+    """What CI sends with (`PYTEST_WEB_UPLOAD_TOKEN`): it may only add events to CI runs."""
+    shard_timeout: float = 120.0
+    """Seconds without a word from a shard (events or heartbeats) before it is lost."""
 
     def __post_init__(self) -> None:
         check_token(self.token)
@@ -88,6 +95,12 @@ class Settings:
             values["token"] = env["PYTEST_WEB_TOKEN"]
         if env.get("PYTEST_WEB_SESSION"):  # set by the CLI: one per start, kept by new workers
             values["session"] = env["PYTEST_WEB_SESSION"]
+        if env.get("PYTEST_WEB_DASHBOARD") == "1":
+            values["dashboard"] = True
+            values["upload_tokens"] = parse_upload_tokens(
+                env.get("PYTEST_WEB_UPLOAD_TOKEN", ""), MIN_TOKEN_LENGTH, values.get("token", "")
+            )
+            values["shard_timeout"] = float(env.get("PYTEST_WEB_SHARD_TIMEOUT") or 120.0)
         values.update(overrides or {})
         return cls(**values)
 

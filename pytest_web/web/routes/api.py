@@ -35,7 +35,9 @@ def create_run() -> ResponseReturnValue:
 
 @bp.get("/runs")
 def list_runs() -> ResponseReturnValue:
-    return jsonify({"runs": actions.list_runs()})
+    """Every kept run; on a dashboard `?project=` and `?branch=` choose CI runs."""
+    project, branch = request.args.get("project"), request.args.get("branch")
+    return jsonify({"runs": actions.list_runs(project, branch)})
 
 
 @bp.get("/status")

@@ -1,7 +1,8 @@
 """`GET /healthz`: a cheap liveness check for container health checks and load balancers.
 
 It answers without a token (the auth layer lets `/healthz` through) and tells nothing secret:
-only whether the worker answers and the repository folder it serves is still readable.
+only whether the worker answers and the repository folder it serves is still readable (a
+dashboard has none).
 It starts no subprocess, so a busy pytest run never makes the server look unhealthy.
 """
 
@@ -19,8 +20,10 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    repo = services().settings.repo
-    if not (repo.is_dir() and os.access(repo, os.R_OK | os.X_OK)):
+    settings = services().settings
+    repo = settings.repo
+    readable = repo.is_dir() and os.access(repo, os.R_OK | os.X_OK)
+    if not (settings.dashboard or readable):  # a dashboard serves no repository
         return jsonify({"status": "unhealthy", "reason": "the repository is not readable"}), 503
     response = jsonify({"status": "ok"})
     response.headers["Cache-Control"] = "no-store"

@@ -41,7 +41,7 @@ def _refuse(run: Run, reason: str) -> NoReturn:
     abort(400, reason)
 
 
-def _depth_within(value: Any, limit: int) -> bool:
+def depth_within(value: Any, limit: int) -> bool:
     """Whether `value` nests at most `limit` lists and objects deep (walked without recursion)."""
     stack = [(value, 1)]
     while stack:
@@ -63,7 +63,7 @@ def _raw_events(run: Run, body: bytes) -> list[dict[str, Any]]:
     raw = data if isinstance(data, list) else [data]
     if len(raw) > MAX_BATCH or not all(isinstance(e, dict) for e in raw):
         _refuse(run, f"expected a JSON object or a list of at most {MAX_BATCH} objects")
-    if not _depth_within(raw, MAX_DEPTH + 1):
+    if not depth_within(raw, MAX_DEPTH + 1):
         _refuse(run, f"events nest deeper than {MAX_DEPTH} levels")
     if any(e.get("run", run.id) != run.id for e in raw):
         _refuse(run, "a batch carries events of its own run only")

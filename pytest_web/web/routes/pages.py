@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import Blueprint, Response, abort, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from pytest_web.core.outcomes import FAILED
@@ -22,6 +22,8 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
+    if services().settings.dashboard:  # a dashboard opens on its projects
+        return redirect("/projects")
     return render_template("index.html", **page_context())
 
 
@@ -148,5 +150,5 @@ def detail() -> ResponseReturnValue:
     if test is None:
         abort(404, "no such test in this run")
     return render_page_or(
-        "_detail.html", main=run, test=test, run=run.state, **actions.history_of(test.nodeid)
+        "_detail.html", main=run, test=test, run=run.state, **actions.history_of(test.nodeid, run)
     )

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
 from pytest_web.core.fold import RunState
-from pytest_web.core.hub import Hub
+from pytest_web.core.hub import Hub, Run
 from pytest_web.core.sse import PING, ServerSentEvent, parse_event_id
 from pytest_web.web.render import Renderer
 from pytest_web.web.services import services
@@ -34,14 +34,20 @@ def has_ended(state: RunState) -> Callable[[], bool]:
     return lambda: state.status != "running"
 
 
-def event_stream(hub: Hub, renderer: Renderer, cursor: tuple[str, int] | None) -> Iterator[str]:
-    """Snapshot or delta after `cursor`, then a delta per batch of changes, forever."""
+def event_stream(
+    hub: Hub,
+    renderer: Renderer,
+    cursor: tuple[str, int] | None,
+    follow: Callable[[], Run | None] | None = None,
+) -> Iterator[str]:
+    """Snapshot or delta after `cursor`, then a delta per batch of changes, forever: of the
+    current run, or of the run `follow` finds (a dashboard's run page)."""
     hub.subscribers += 1
     try:
         yield str(ServerSentEvent(retry=1000))
         version = -1
         while not hub.closed:
-            run = hub.current
+            run = follow() if follow is not None else hub.current
             if run is None or (cursor and cursor[0] == run.id and cursor[1] == run.state.seq):
                 new_version = hub.wait(version, KEEPALIVE)
                 if new_version == version:
@@ -70,8 +76,12 @@ def event_stream(hub: Hub, renderer: Renderer, cursor: tuple[str, int] | None) -
 
 @bp.get("/events")
 def events() -> ResponseReturnValue:
+    """The current run's stream; with `?run=ID` on a dashboard, that CI run's."""
     cursor = parse_event_id(request.headers.get("Last-Event-ID") or request.args.get("last"))
-    stream = event_stream(services().hub, services().renderer, cursor)
+    hub = services().hub
+    run_id = request.args.get("run", "")[:100] if services().settings.dashboard else ""
+    follow = (lambda: hub.get(run_id)) if run_id else None
+    stream = event_stream(hub, services().renderer, cursor, follow)
     return Response(
         stream,
         mimetype="text/event-stream",
