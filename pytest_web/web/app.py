@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,17 @@ from pytest_web.history.queries import load_run, run_rows
 from pytest_web.pytest_run.runner import Runner
 from pytest_web.web import auth, errors, read_only, templating
 from pytest_web.web.render import Renderer
-from pytest_web.web.routes import api, health, history_pages, ingest, pages, results, stream
+from pytest_web.web.routes import (
+    api,
+    controls,
+    health,
+    history_pages,
+    ingest,
+    pages,
+    results,
+    stream,
+)
+from pytest_web.web.run_form import unavailable
 from pytest_web.web.services import KEY, Services
 from pytest_web.web.settings import Settings
 from pytest_web.web.watching import Watching
@@ -41,13 +52,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     renderer = Renderer(app.jinja_env)
     app.extensions[KEY] = Services(settings, hub, runner, renderer, history, watching)
     app.jinja_env.globals["history_on"] = history is not None
+    app.jinja_env.globals["watching"] = watching  # the stream's messages show it too
     auth.init_app(app)
     errors.init_app(app)
     read_only.init_app(app)
-    for module in (pages, history_pages, results, api, stream, ingest, health):
+    for module in (pages, history_pages, results, api, stream, ingest, health, controls):
         app.register_blueprint(module.bp)
     if settings.watch and not settings.read_only:
         watching.set(True)
+    if not settings.read_only:  # the run form asks which plugins the interpreter has: ask now
+        threading.Thread(target=unavailable, args=(settings.python,), daemon=True).start()
     return app
 
 

@@ -17,6 +17,7 @@ from pytest_web.core.hub import Run
 from pytest_web.core.outcomes import FILTER_OF, shown_counts
 from pytest_web.core.test_record import TestResult
 from pytest_web.core.tree import Group, Tree, build_tree
+from pytest_web.web.durations import group_total, sorted_tree
 from pytest_web.web.run_view import head, tab_icon, tab_title
 from pytest_web.web.tree_view import (
     TreeStart,
@@ -94,9 +95,12 @@ class Renderer:
         self.env.globals.update(
             group_shown=lambda state, group: shown_counts(self.group_counts(state, group)),
             group_filters=lambda state, group: filters_inside(self.group_counts(state, group)),
+            group_total=self.group_total,
         )
         self._views: dict[str, View] = {}
         self._counts: tuple[object, int, dict[str, Counter[str]]] = (None, -1, {})
+        self._totals: tuple[object, int, dict[str, float]] = (None, -1, {})
+        self._sorted: tuple[object, int, Tree | None] = (None, -1, None)
 
     def group_counts(self, state: RunState, group: Group) -> Counter[str]:
         """`group_counts` of the run's view, kept while the run does not change: a page asks
@@ -111,6 +115,29 @@ class Renderer:
             tests = view.tests if view is not None and view.state is state else state.tests
             found = known[group.id] = group_counts(tests, group)
         return found
+
+    def group_total(self, state: RunState, group: Group) -> float:
+        """`durations.group_total` of the run's view, kept while the run does not change."""
+        owner, seq, known = self._totals
+        if owner is not state or seq != state.seq:
+            known = {}
+            self._totals = (state, state.seq, known)
+        found = known.get(group.id)
+        if found is None:
+            view = self._views.get(state.id)
+            tests = view.tests if view is not None and view.state is state else state.tests
+            found = known[group.id] = group_total(tests, group)
+        return found
+
+    def sorted_tree(self, run: Run) -> Tree:
+        """The run's tree with the slowest first (`durations.sorted_tree`), kept while the run
+        does not change."""
+        view = self.view(run)
+        owner, seq, tree = self._sorted
+        if owner is not view or seq != run.state.seq or tree is None:
+            tree = sorted_tree(view.tree, view.tests)
+            self._sorted = (view, run.state.seq, tree)
+        return tree
 
     def seed(self, state: RunState, tree: Tree, counts: dict[str, Counter[str]]) -> None:
         """Fill the caches with what `prepare` made beforehand."""
@@ -141,22 +168,28 @@ class Renderer:
     def _render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context)
 
-    def run_context(self, run: Run, query: str = "", show: str = "all") -> dict[str, Any]:
+    def run_context(
+        self, run: Run, query: str = "", show: str = "all", sort: str = ""
+    ) -> dict[str, Any]:
+        """What `_run.html` (and a tree or a group of it) needs, for a search, a status filter
+        and an order (`url_state`)."""
         state = run.state
         view = self.view(run)
         show = show_choice(show)
         visible = visible_tests(view.tests, query, show)
+        tree = self.sorted_tree(run) if sort == "duration" else view.tree
         run_head = head(state)
         return {
             "run": state,
             "tests": view.tests,
             "head": run_head,
             "visible": visible,
-            "tree": view.tree,
-            "start": tree_start(view.tree, visible, len(view.tests), visible is not None),
+            "tree": tree,
+            "start": tree_start(tree, visible, len(view.tests), visible is not None),
             "elapsed": state.elapsed(time.time()),
             "query": query.strip(),
             "show": show,
+            "sort": "duration" if sort == "duration" else "",
             "chips": filter_counts(state.tallies, len(view.tests)),
             "event_id": f"{state.id}:{state.seq}",
             "running": state.status == "running",
