@@ -39,6 +39,11 @@ def test_xfail():
 @pytest.mark.xfail(reason="known")
 def test_xpass():
     pass
+
+def test_subtests(subtests):
+    for i in range(2):
+        with subtests.test(msg="case", i=i):
+            assert i == 0
 """
 
 SCHEMA: dict[str, Any] = {
@@ -47,6 +52,7 @@ SCHEMA: dict[str, Any] = {
     "collect_error": events.CollectError,
     "test_start": events.TestStart,
     "test_end": events.TestEnd,
+    "subtest_end": events.SubtestEnd,
     "session_end": events.SessionEnd,
 }
 
@@ -94,7 +100,7 @@ def test_the_plugin_sends_only_typed_fields(recorded: list[dict[str, Any]]) -> N
     assert kinds == events.PLUGIN_EVENTS
     for event in recorded:
         assert set(event) <= fields(SCHEMA[event["type"]]), event
-        for phase in event.get("phases", []):
+        for phase in event.get("phases", []) + ([event["phase"]] if "phase" in event else []):
             assert set(phase) <= fields(events.Phase), phase
             assert fields(events.Phase) & set(phase) >= events.Phase.__required_keys__
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from pytest_web.core import clean
+from pytest_web.core import clean, fold
 from pytest_web.core.fold import RunState
 from pytest_web.results import open_results
 from support import summary_of
@@ -91,7 +91,8 @@ def test_counts_equal_pytests_summary_with_subtests_and_reruns(
     ]
     sub = state.tests["test_suite.py::test_sub"]
     assert sub.outcome == "failed"
-    failed = [p["subtest"] for p in sub.phases if "subtest" in p][2]
+    assert sub.subtests_seen == 4 and not any("subtest" in p for p in sub.phases)
+    failed = [p["subtest"] for p in sub.subtests if p["outcome"] == "failed"][0]
     assert failed["msg"] == "case"  # and the parameter as pytest itself shows it (with xdist,
     shown = f"SUBFAILED[case] (i={failed['params']['i']}) test_suite.py::test_sub"  # pytest 9.2
     assert any(line.startswith(shown) for line in result.stdout.lines)  # shows i='2')
@@ -102,41 +103,53 @@ def end(nodeid: str, *phases: dict[str, object]) -> object:
     return clean.event({"type": "test_end", "nodeid": nodeid, "phases": list(phases)})
 
 
+def subtest(nodeid: str, outcome: str, category: str, i: int) -> object:
+    phase = {"when": "call", "outcome": outcome, "duration": 0, "category": category}
+    phase["subtest"] = {"msg": "", "params": {"i": str(i)}}
+    return clean.event({"type": "subtest_end", "nodeid": nodeid, "phase": phase})
+
+
 def test_a_subtest_counts_by_pytests_word_and_is_not_the_tests_outcome() -> None:
     state = RunState("r")
+    state.apply(subtest("t.py::test_a", "failed", "failed", 1))
+    state.apply(subtest("t.py::test_a", "passed", "subtests passed", 2))
+    state.apply(subtest("t.py::test_a", "passed", "", 3))  # pytest shows nothing for it at -q
     state.apply(
         end(
             "t.py::test_a",
             {"when": "setup", "outcome": "passed", "duration": 0},
-            {
-                "when": "call",
-                "outcome": "failed",
-                "duration": 0,
-                "category": "failed",
-                "subtest": {"msg": "", "params": {"i": "1"}},
-            },
-            {
-                "when": "call",
-                "outcome": "passed",
-                "duration": 0,
-                "category": "subtests passed",
-                "subtest": {"msg": "", "params": {"i": "2"}},
-            },
-            {
-                "when": "call",
-                "outcome": "passed",
-                "duration": 0,
-                "category": "",
-                "subtest": {"msg": "", "params": {"i": "3"}},
-            },
             {"when": "call", "outcome": "passed", "duration": 0},
             {"when": "teardown", "outcome": "passed", "duration": 0},
         )
     )
-    assert state.tests["t.py::test_a"].outcome == "passed"  # pytest-subtests' way
+    test = state.tests["t.py::test_a"]
+    assert test.outcome == "passed"  # pytest-subtests' way
     assert state.summary()["failed"] == 1 and state.summary()["passed"] == 1
     assert state.subtests() == {"passed": 1, "skipped": 0, "failed": 1}
     assert state.as_json()["subtests"] == {"passed": 1, "skipped": 0, "failed": 1}
+    assert test.subtests_seen == 3 and [p["subtest"]["params"]["i"] for p in test.subtests] == [
+        "1",
+        "2",
+        "3",
+    ]
+
+
+def test_a_test_with_many_subtests_keeps_its_failures_and_counts_them_all() -> None:
+    """more-itertools has tests with thousands of subtests: every one counts, the test keeps the
+    first ones and the failed ones, bounded."""
+    state = RunState("r")
+    nodeid = "t.py::test_many"
+    for i in range(5000):
+        state.apply(subtest(nodeid, "passed", "subtests passed", i))
+    for i in range(5000, 7000):
+        state.apply(subtest(nodeid, "failed", "failed", i))
+    test = state.tests[nodeid]
+    assert state.subtests() == {"passed": 5000, "skipped": 0, "failed": 2000}
+    assert test.subtests_seen == 7000
+    assert len(test.subtests) == fold.SUBTESTS_KEPT
+    shown = [p for p in test.subtests if p["outcome"] == "passed"]
+    assert len(shown) == fold.SUBTESTS_SHOWN
+    assert test.subtests[fold.SUBTESTS_SHOWN]["subtest"]["params"]["i"] == "5000"
 
 
 def test_a_rerun_attempt_counts_as_rerun_and_a_repeated_end_still_replaces() -> None:

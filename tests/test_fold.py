@@ -303,16 +303,19 @@ def test_missing_duration_counts_as_zero() -> None:
 # --- collect errors ---------------------------------------------------------------------------
 
 
-def test_collect_error_counts_as_one_error_even_if_repeated() -> None:
+def test_collect_errors_count_every_report_and_list_each_node_once() -> None:
+    """Under xdist each worker that collects a broken module reports it, and pytest's summary
+    counts every report; a replayed event (the same `i`) counts once."""
     state = new_run("t.py::test_a")
-    error = {"type": "collect_error", "nodeid": "bad.py", "longrepr": "SyntaxError"}
+    error = {"type": "collect_error", "nodeid": "bad.py", "longrepr": "SyntaxError", "i": 1}
     state.apply(error)
-    state.apply(dict(error))
-    state.apply({**error, "longrepr": "another message"})
-    assert state.collect_errors == [{"nodeid": "bad.py", "message": "SyntaxError"}]
+    state.apply(dict(error))  # a replay
     assert counts(state) == {"error": 1}
-    state.apply({"type": "collect_error", "nodeid": "other.py", "longrepr": "ImportError"})
+    state.apply({**error, "i": 2, "longrepr": "another message"})  # the second worker's
+    assert state.collect_errors == [{"nodeid": "bad.py", "message": "SyntaxError"}]
     assert counts(state) == {"error": 2}
+    state.apply({"type": "collect_error", "nodeid": "other.py", "longrepr": "ImportError"})
+    assert counts(state) == {"error": 3}
     assert [e["nodeid"] for e in state.collect_errors] == ["bad.py", "other.py"]
 
 

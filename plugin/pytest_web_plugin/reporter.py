@@ -184,10 +184,13 @@ class Reporter:
         """Last, so the report is as pytest's terminal left it (a test whose subtests failed is
         failed by then)."""
         try:
-            phases = self.phases.setdefault(report.nodeid, [])
-            phases.append(phase_of(report, self.config, self.terminal))
+            phase = phase_of(report, self.config, self.terminal)
         except Exception:
             return
+        if "subtest" in phase:  # its own event: a test may have thousands
+            self.emit({"type": "subtest_end", "nodeid": report.nodeid, "phase": phase})
+            return
+        self.phases.setdefault(report.nodeid, []).append(phase)
         if report.when in ("teardown", "???"):
             self._end(report.nodeid, getattr(report, "node", None), report.location)
 

@@ -5,10 +5,17 @@ events themselves), and it never goes through a proxy: `http.client` reads no `$
 so test names, output and the run's secret only ever reach the server we were given. A test
 that ends within the batch that starts it is sent as its end alone: the page would never have
 shown it running, and the server does half the work.
+
+The thread must not show in the run it reports on (some suites assert on it): it is a bare
+`_thread`, so `threading.active_count()` and `threading.enumerate()` do not see it, and the
+events are encoded to bytes in pytest's own thread, so the thread allocates nothing large while
+a test traces its memory with `tracemalloc` (a test's 2 MB of output is sent as it is, never
+copied into a batch).
 """
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import http.client
 import queue
@@ -23,12 +30,14 @@ from pytest_web_plugin.text import say
 BATCH_SECONDS = 0.05
 BATCH_MAX = 500
 BATCH_BYTES = 1024 * 1024
+JOINED_BYTES = 32 * 1024
+"""Small events are sent joined in pieces of at most this size; a bigger one is sent alone."""
 POST_TIMEOUT = 5.0
 FLUSH_TIMEOUT = 10.0
 START, END, OTHER = 1, 2, 0
 """What a queued event is, for coalescing a test's start with its end."""
 
-Item = tuple[int, str, str]
+Item = tuple[int, str, bytes]
 """(START/END/OTHER, node id, the event as JSON)."""
 
 
@@ -53,18 +62,27 @@ class Sender:
         self.cpu = 0.0
         """The sender thread's CPU time, once it has stopped (for the benchmarks)."""
         self.closing = threading.Event()
-        self.thread = threading.Thread(target=self._loop, name="pytest-web-sender", daemon=True)
-        self.thread.start()
+        self.running = _thread.allocate_lock()
+        """Held by the thread while it runs: `close` waits on it, as `join` would."""
+        self.running.acquire()
+        _thread.start_new_thread(self._run, ())
 
     def put(self, kind: int, nodeid: str, line: str) -> None:
         """Queue one event, already encoded as JSON."""
         if not self.failed:
-            self.queue.put((kind, nodeid, line))
+            self.queue.put((kind, nodeid, line.encode("utf-8", "surrogatepass")))
 
     def close(self) -> None:
         self.closing.set()
         self.queue.put(None)
-        self.thread.join(FLUSH_TIMEOUT)
+        if self.running.acquire(timeout=FLUSH_TIMEOUT):
+            self.running.release()
+
+    def _run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            self.running.release()
 
     def _loop(self) -> None:
         """Wait for an event, let more gather for `BATCH_SECONDS`, post them all, repeat.
@@ -89,7 +107,7 @@ class Sender:
 
     def _send_all(self, items: list[Item]) -> None:
         ended = {nodeid for kind, nodeid, _ in items if kind == END}
-        batch: list[str] = []
+        batch: list[bytes] = []
         size = 0
         for kind, nodeid, line in items:
             if kind == START and nodeid in ended:
@@ -101,12 +119,13 @@ class Sender:
                 batch, size = [], 0
         self._post(batch)
 
-    def _post(self, batch: list[str]) -> None:
+    def _post(self, batch: list[bytes]) -> None:
         if not batch or self.failed:
             return
-        body = ("[" + ",".join(batch) + "]").encode()
+        body = pieces(batch)
         headers = {
             "Content-Type": "application/json",
+            "Content-Length": str(sum(map(len, body))),
             RUN_HEADER: self.run,
             SECRET_HEADER: self.secret,
         }
@@ -148,3 +167,26 @@ class Sender:
         capman = config.pluginmanager.get_plugin("capturemanager")
         with capman.global_and_fixture_disabled() if capman else contextlib.nullcontext():
             say(f"\npytest-web: {self.error}; the test run goes on without live results\n")
+
+
+def pieces(batch: list[bytes]) -> list[bytes]:
+    """The JSON array of `batch` as pieces to send one after another: small events joined up
+    to `JOINED_BYTES`, a big one alone (never copied)."""
+    out: list[bytes] = []
+    small: list[bytes] = []
+    size = 0
+    for index, line in enumerate(batch):
+        mark = b"[" if index == 0 else b","
+        if len(line) > JOINED_BYTES:
+            out.append(b"".join(small) + mark)
+            out.append(line)
+            small, size = [], 0
+            continue
+        small += (mark, line)
+        size += len(line) + 1
+        if size >= JOINED_BYTES:
+            out.append(b"".join(small))
+            small, size = [], 0
+    small.append(b"]")
+    out.append(b"".join(small))
+    return out

@@ -24,6 +24,7 @@ from pytest_web.core.events import (
     SessionEnd,
     SessionStart,
     Subtest,
+    SubtestEnd,
     TestEnd,
     TestStart,
 )
@@ -281,6 +282,13 @@ def _test_end(raw: dict[str, Any]) -> TestEnd | None:
     return found
 
 
+def _subtest_end(raw: dict[str, Any]) -> SubtestEnd | None:
+    nodeid, found = raw.get("nodeid"), phase(raw.get("phase"))
+    if not isinstance(nodeid, str) or found is None:
+        return None
+    return {"type": "subtest_end", "nodeid": text(nodeid), "phase": found}
+
+
 def _session_end(raw: dict[str, Any]) -> SessionEnd:
     return {
         "type": "session_end",
@@ -295,5 +303,6 @@ _BUILDERS: dict[str, Callable[[dict[str, Any]], PluginEvent | None]] = {
     "collect_error": _collect_error,
     "test_start": _test_start,
     "test_end": _test_end,
+    "subtest_end": _subtest_end,
     "session_end": _session_end,
 }

@@ -100,6 +100,15 @@ class TestEnd(_Numbered, total=False):
     time: float | None
 
 
+class SubtestEnd(_Numbered, total=False):
+    """One subtest's report, sent as pytest makes it (a test may have 80,000: they are counted
+    one by one, never held in its `test_end`)."""
+
+    type: Literal["subtest_end"]
+    nodeid: str
+    phase: Phase
+
+
 class SessionEnd(_Numbered, total=False):
     type: Literal["session_end"]
     exitstatus: int | None
@@ -129,16 +138,27 @@ Event = (
     | CollectError
     | TestStart
     | TestEnd
+    | SubtestEnd
     | SessionEnd
     | Output
     | RunExit
 )
 
-PluginEvent = SessionStart | Collection | CollectError | TestStart | TestEnd | SessionEnd
+PluginEvent = (
+    SessionStart | Collection | CollectError | TestStart | TestEnd | SubtestEnd | SessionEnd
+)
 """What the plugin sends (and a recording holds)."""
 
 PLUGIN_EVENTS = frozenset(
-    {"session_start", "collection", "collect_error", "test_start", "test_end", "session_end"}
+    {
+        "session_start",
+        "collection",
+        "collect_error",
+        "test_start",
+        "test_end",
+        "subtest_end",
+        "session_end",
+    }
 )
 """The event types the plugin sends; the others (run_created, output, run_exit) are the
 server's own."""

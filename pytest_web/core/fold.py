@@ -25,6 +25,7 @@ from pytest_web.core.events import (
     RunExit,
     SessionEnd,
     SessionStart,
+    SubtestEnd,
     TestEnd,
     TestStart,
 )
@@ -36,10 +37,9 @@ from pytest_web.core.outcomes import (
     SUBTEST_COUNTED,
     categories,
     category,
-    counted,
     has_result,
+    subtest_counted,
     worst,
-    worst_outcome,
 )
 from pytest_web.core.output import OutputTail
 from pytest_web.core.test_record import Attempt, TestResult
@@ -52,6 +52,12 @@ def elapsed(created: float | None, finished: float | None, now: float | None) ->
     if created is None or end is None:
         return None
     return max(0.0, end - created)
+
+
+SUBTESTS_SHOWN = 100
+"""A test keeps its first subtests to show, whatever they did ..."""
+SUBTESTS_KEPT = 1000
+"""... and its failed ones up to this many in all; every one of them is counted."""
 
 
 @dataclass
@@ -182,12 +188,13 @@ class RunState:
         return set(self.tests)
 
     def _on_collect_error(self, event: CollectError) -> None:
+        """Every report counts, as in pytest's summary (under xdist each worker that collects a
+        broken module reports it); the page lists each node once."""
         nodeid = event.get("nodeid", "")
-        if any(e["nodeid"] == nodeid for e in self.collect_errors):
-            return
-        self.collect_errors.append({"nodeid": nodeid, "message": event.get("longrepr", "")})
         self.counts["error"] += 1
         self.structure += 1
+        if not any(e["nodeid"] == nodeid for e in self.collect_errors):
+            self.collect_errors.append({"nodeid": nodeid, "message": event.get("longrepr", "")})
 
     def _locate(self, test: TestResult, location: Location | None) -> None:
         if location and len(location) >= 2:
@@ -208,7 +215,6 @@ class RunState:
         if "location" in event:
             self._locate(test, event["location"])
         phases = event.get("phases") or []
-        subtests = False
         if len(phases) == 1:
             phase = phases[0]
             duration = phase["duration"]
@@ -216,7 +222,6 @@ class RunState:
         else:
             duration = sum(p["duration"] for p in phases)
             after = categories(phases)
-            subtests = any("subtest" in p for p in phases)
         worker = event.get("worker")
         source = event.get("source")
         if RERUN in after:  # pytest-rerunfailures will run it again: an attempt, not its end
@@ -227,13 +232,9 @@ class RunState:
         if attempt and not test.attempts and test.source:  # a second attempt: keep the first,
             first = Attempt(test.source, test.outcome, test.duration, test.phases, test.worker)
             self._attempt(test, first)
-        before = counted(test.phases) if test.phases else []  # which the test held till now
+        before = categories(test.phases) if test.phases else []  # what it counted till now
         test.phases, test.duration, test.worker = phases, duration, worker
-        if subtests:  # its subtests count, but are not its outcome
-            after = counted(phases)
-            self._set(test, worst_outcome(phases) or "notrun")
-        else:
-            self._set(test, worst(after) or "notrun")
+        self._set(test, worst(after) or "notrun")
         if source is not None:
             test.source = source
         if test.attempts:  # the first attempt of a file is the test itself: nothing to keep
@@ -247,6 +248,23 @@ class RunState:
             for name in before:
                 if counts.get(name, 0) <= 0:
                     counts.pop(name, None)  # no zero entries
+        return {test.nodeid}
+
+    def _on_subtest_end(self, event: SubtestEnd) -> set[str]:
+        """A subtest counts as pytest counts it; its test keeps the failed ones, and the first
+        passed ones, to show."""
+        test = self._test(event.get("nodeid", ""))
+        phase = event["phase"]
+        added = subtest_counted(phase)
+        for name in added:
+            self.counts[name] += 1
+        test.subtests_seen += 1
+        kept = test.subtests
+        if len(kept) < SUBTESTS_SHOWN or ("failed" in added and len(kept) < SUBTESTS_KEPT):
+            if isinstance(kept, list):
+                kept.append(phase)
+            else:  # the shared empty default
+                test.subtests = [phase]
         return {test.nodeid}
 
     def _attempt(self, test: TestResult, attempt: Attempt) -> None:
@@ -352,6 +370,7 @@ _HANDLERS: dict[str, Callable[[RunState, Any], set[str] | None]] = {
     "collect_error": RunState._on_collect_error,
     "test_start": RunState._on_test_start,
     "test_end": RunState._on_test_end,
+    "subtest_end": RunState._on_subtest_end,
     "session_end": RunState._on_session_end,
     "output": RunState._on_output,
     "run_exit": RunState._on_run_exit,

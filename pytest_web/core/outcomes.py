@@ -5,7 +5,7 @@ export) asks here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 COUNTED = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
@@ -78,14 +78,6 @@ def categories(phases: Iterable[Mapping[str, Any]]) -> list[str]:
     return [c for c in map(category, phases) if c]
 
 
-def counted(phases: Sequence[Mapping[str, Any]]) -> list[str]:
-    """What a test's reports add to its run's counts: their categories, and one "subtests
-    failed" for each failed subtest (which pytest also counts as "failed")."""
-    found = categories(phases)
-    found += ["subtests failed" for p in phases if "subtest" in p and category(p) == "failed"]
-    return found
-
-
 def worst(counted: list[str]) -> str:
     """A test's outcome from the categories its own reports count: the worst of them ("error"
     when setup or teardown errored); '' when none is an outcome (it never ran, or pytest will
@@ -96,8 +88,18 @@ def worst(counted: list[str]) -> str:
 
 
 def worst_outcome(phases: Iterable[Mapping[str, Any]]) -> str:
-    """A test's outcome from its reports; its subtests' reports are counted, not its outcome."""
-    return worst(categories(p for p in phases if "subtest" not in p))
+    """A test's outcome from its reports."""
+    return worst(categories(phases))
+
+
+def subtest_counted(phase: Mapping[str, Any]) -> list[str]:
+    """What a subtest's report adds to its run's counts: pytest's word for it ("subtests
+    passed", or "failed", counted with the tests as pytest does, and then also as "subtests
+    failed")."""
+    name = category(phase)
+    if not name:
+        return []
+    return [name, "subtests failed"] if name == "failed" else [name]
 
 
 def has_result(outcome: str) -> bool:

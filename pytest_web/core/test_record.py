@@ -44,6 +44,10 @@ class TestResult:
     """Every attempt, in order, once there is more than one (read from several result files,
     or run again by pytest-rerunfailures); a test that ran once is its own attempt."""
     flaky: bool = False
+    subtests: Sequence[Phase] = ()
+    """Its subtests' reports that are kept to show (see `fold.SUBTESTS_SHOWN`)."""
+    subtests_seen: int = 0
+    """How many subtests it reported (each one counted in the run's counts)."""
 
     @property
     def categories(self) -> list[str]:

@@ -17,7 +17,6 @@ from markupsafe import Markup, escape
 from pytest_web.core.output import ESCAPE, plain
 from pytest_web.core.test_record import TestResult
 from pytest_web.web.editor import rerun_command
-from pytest_web.web.subtests_view import own_longrepr
 
 SPAN = re.compile(r'<span class="[^"]*">|</span>')
 SEPARATOR = re.compile(r"^_( _)+ ?$")
@@ -188,7 +187,7 @@ def trace_text(test: TestResult) -> str:
     words by `reason`), and without the line xdist puts first (the worker is in the facts)."""
     if test.outcome == "skipped":
         return ""
-    return without_worker_line(own_longrepr(test))
+    return without_worker_line(test.longrepr)
 
 
 def without_worker_line(text: str) -> str:

@@ -1,8 +1,8 @@
 """Where a run's time went, as pytest's `--durations` says it and more: each group's total, the
 tree with the slowest first, and the slowest phases (setup, call and teardown apart).
 
-Durations are pytest's own, per report: a test's duration is the sum of its phases (subtests
-included), a group's the sum of its tests'.
+Durations are pytest's own, per report: a test's duration is the sum of its setup, call and
+teardown (its subtests ran within its call), a group's the sum of its tests'.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import chain
 
 from pytest_web.core.outcomes import has_result
 from pytest_web.core.test_record import TestResult
@@ -70,11 +71,12 @@ class Slow:
 
 def slowest(tests: Mapping[str, TestResult], count: int = SLOWEST) -> list[Slow]:
     """The `count` slowest phases of the run, slowest first, as `pytest --durations=N` lists
-    them: setup, call and teardown apart."""
+    them: setup, call and teardown apart, and the subtests the fold kept (pytest lists each
+    subtest's report too)."""
     timed = (
         (phase["duration"], index, phase, test)
         for index, test in enumerate(tests.values())
-        for phase in test.phases
+        for phase in chain(test.phases, test.subtests)
         if phase.get("duration")
     )
     found = heapq.nlargest(count, timed, key=lambda item: item[0])

@@ -2,18 +2,18 @@
 pytest-subtests): each under its test with its message and parameters, a failed one with its own
 traceback, and the subtest parts of pytest's summary line ("8 subtests passed").
 
-A subtest is one of its test's reports (a phase with `subtest`), so the test's own traceback is
-that of its other reports: for a test whose subtests failed, pytest's "contains 1 failed
-subtest".
+A subtest is its own event (`subtest_end`); the fold keeps a bounded number of each test's
+(`TestResult.subtests`: its first ones and its failed ones) and counts them all
+(`TestResult.subtests_seen`), so the detail says how many it shows of how many.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_web.core.outcomes import SUBTEST_COUNTED, longrepr_of
+from pytest_web.core.outcomes import SUBTEST_COUNTED
 from pytest_web.core.test_record import TestResult
 
 SHOWN_PARTS = ("subtests passed", "subtests skipped")
@@ -47,7 +47,7 @@ def subtest_words(phase: Mapping[str, Any]) -> str:
 
 
 def subtests_of(test: TestResult) -> list[Subtest]:
-    """The test's subtests, in the order they ran."""
+    """The test's subtests that the fold kept, in the order they ran."""
     return [
         Subtest(
             subtest_words(phase),
@@ -55,17 +55,16 @@ def subtests_of(test: TestResult) -> list[Subtest]:
             float(phase.get("duration") or 0.0),
             str(phase.get("longrepr") or ""),
         )
-        for phase in test.phases
-        if "subtest" in phase
+        for phase in test.subtests
     ]
 
 
-def own_longrepr(test: TestResult) -> str:
-    """What went wrong in the test's own reports, its subtests' left to them."""
-    phases: Iterable[Mapping[str, Any]] = test.phases
-    if any("subtest" in phase for phase in phases):
-        return longrepr_of(p for p in phases if "subtest" not in p)
-    return test.longrepr
+def subtests_heading(test: TestResult) -> str:
+    """The detail's heading: "3 subtests", or "20000 subtests (showing 1000)" when the fold
+    kept only some."""
+    seen, kept = test.subtests_seen, len(test.subtests)
+    words = f"{seen} subtest{'' if seen == 1 else 's'}"
+    return f"{words} (showing {kept})" if seen > kept else words
 
 
 def summary_parts(counts: Mapping[str, int]) -> list[tuple[str, int, str]]:

@@ -30,7 +30,7 @@ from pytest_web.web.detail_view import (
 from pytest_web.web.prefs import THEMES, Editor
 from pytest_web.web.run_form import CHOICES, FLAGS, NUMBERS, VERBOSITY
 from pytest_web.web.run_view import shown_command, terminal_command
-from pytest_web.web.subtests_view import subtests_of
+from pytest_web.web.subtests_view import subtests_heading, subtests_of
 from pytest_web.web.tree_view import SHOW_CHOICES
 from pytest_web.web.url_state import UrlState, query_string
 
@@ -140,6 +140,7 @@ def configure(env: Environment) -> Environment:
         view_args=view_args,
         rerun_line=rerun_line,
         subtests_of=subtests_of,
+        subtests_heading=subtests_heading,
         editor=Editor(),
         theme="",
         THEMES=THEMES,
