@@ -244,3 +244,50 @@ def test_the_theme_toggle_is_remembered(demo_server: Server, page: Page):
     assert background(page) == dark  # Auto follows the system
     page.reload()
     expect(page.locator("html")).not_to_have_attribute("data-theme", re.compile("."))
+
+
+def row_titles(page: Page) -> list[str]:
+    return page.locator("#tree li.t > a.name").evaluate_all("names => names.map(a => a.title)")
+
+
+def test_slowest_first_with_group_totals_the_slowest_view_then_R_and_the_options_menu(
+    demo_server: Server, page: Page
+):
+    run_id = finished_demo(demo_server, page)
+    expect(page.locator("#tree summary .gd").first).to_be_visible()  # each group's total
+    before = row_titles(page)
+    page.select_option("#sort", "duration")
+    expect(page.locator("#tree")).to_have_attribute("data-sort", "duration")
+    path, args = address(page)
+    assert path == f"/runs/{run_id}" and args["sort"] == ["duration"]
+    slow = [f"tests/test_params.py::test_slow[{d}]" for d in ("0.9", "0.6", "0.3")]
+    after = row_titles(page)
+    assert sorted(after) == sorted(before) and after != before
+    assert [after.index(n) for n in slow] == sorted(after.index(n) for n in slow)
+    assert after.index(slow[0]) < after.index("tests/test_params.py::test_square[0]")
+    page.reload()  # the order is in the address
+    expect(page.locator("#sort")).to_have_value("duration")
+    assert row_titles(page) == after
+    page.click("#slowest-link")
+    first = page.locator("#detail.slowest tbody tr").first
+    expect(first).to_contain_text("test_slow[0.9]")
+    expect(first.locator("td").nth(1)).to_have_text("call")
+    expect(page.locator("#detail.slowest")).to_contain_text("setup")  # phases apart
+    # R reruns the failures: the 5 failed and errored tests (an xpass is not rerun).
+    page.locator("body").click(position={"x": 5, "y": 300})
+    page.keyboard.press("R")
+    expect(page.locator("#run-head .done")).to_have_text("5/5", timeout=60_000)
+    expect(page.locator("#run-head .status")).to_have_text("finished", timeout=60_000)
+    # The options menu: -x is a run's option, shown in the command and kept by the form.
+    page.locator("#options summary").click()
+    page.locator("#options label", has_text="stop at the first failure").click()
+    page.click("#run-all")
+    expect(page.locator("#run-head .status")).to_have_text("finished", timeout=60_000)
+    runs = demo_server.api("GET", "/api/runs").json()["runs"]
+    assert runs[0]["selection"]["options"] == ["-x"]
+    rerun = runs[1]["selection"]["nodeids"]
+    assert len(rerun) == 5 and FAILS in rerun
+    expect(page.locator("#run-head [data-count=failed] b")).to_have_text("1")  # -x stopped it
+    page.goto(demo_server.page_url)  # a new page's form starts as its run was run
+    expect(page.locator("#options-count")).to_have_text("1")
+    expect(page.locator("#options input[value='-x']")).to_be_checked()
