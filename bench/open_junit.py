@@ -4,20 +4,26 @@ Generates the file (1,000 modules in 10 folders, 100 tests each, 1% failing with
 skipped), then times each step: read and fold the file, prepare the tree (done before gunicorn
 forks), render the page the browser first gets, open a folder and a file in it, and (with
 `--browser`) the whole `pytest-web view FILE` start in Chromium: the address printed, the page
-answered (the worker started), the counts on screen. Prints figures only; the goal is under 3 s
-to a usable page.
+answered (the worker started), the counts on screen, and the server's memory (the most its
+processes held at once, sampled). Prints figures only; the goals: under 3 s to a usable page at
+100,000 tests, under 10 s and 1.5 GB at 1,000,000.
 
-    python bench/open_junit.py [--tests 100000] [--browser]
+    python bench/open_junit.py [--tests 100000] [--browser] [--recording] [--repeat 3]
+
+`--recording`: the same tests as a `.jsonl.gz` recording of the plugin's events instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import timeit
 from pathlib import Path
@@ -28,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 ROW = b'class="t"'
+TOKEN = "bench-token-0123456789"
 TRACEBACK = """    def test_case():
 >       assert value == expected
 E       AssertionError: assert 1 == 2
@@ -62,17 +69,75 @@ def make_junit(path: Path, tests: int, per_module: int = 100) -> None:
     path.write_text(suite + "\n".join(cases) + "</testsuite></testsuites>\n")
 
 
+def make_recording(path: Path, tests: int, per_module: int = 100) -> None:
+    """The tests of `make_junit` as the plugin records them (`--web-record`), gzipped."""
+    ids = [node_id(n, per_module) for n in range(tests)]
+    with gzip.open(path, "wt", compresslevel=1) as out:
+        number = 0
+
+        def write(event: dict[str, object]) -> None:
+            nonlocal number
+            number += 1
+            out.write(json.dumps({**event, "i": number}) + "\n")
+
+        write({"type": "session_start", "time": 1.7e9, "rootdir": "/repo", "args": []})
+        write({"type": "collection", "nodeids": ids})
+        for n, nodeid in enumerate(ids):
+            call: dict[str, object] = {"when": "call", "outcome": "passed", "duration": 0.001}
+            if n % 100 == 7:
+                call = {**call, "outcome": "failed", "longrepr": TRACEBACK}
+            elif n % 50 == 3:
+                call = {**call, "outcome": "skipped", "longrepr": "('x.py', 1, 'Skipped: no')"}
+            setup = {"when": "setup", "outcome": "passed", "duration": 0.0}
+            teardown = {"when": "teardown", "outcome": "passed", "duration": 0.0}
+            location = [nodeid.partition("::")[0], 11, nodeid.rpartition("::")[2]]
+            write(
+                {
+                    "type": "test_end",
+                    "nodeid": nodeid,
+                    "location": location,
+                    "phases": [setup, call, teardown],
+                }
+            )
+        write({"type": "session_end", "time": 1.7e9 + 123.4, "exitstatus": 1})
+
+
+def node_id(n: int, per_module: int) -> str:
+    module, index = divmod(n, per_module)
+    group = "::TestGroup" if n % 3 else ""
+    return f"tests/pkg{module % 10}/test_mod{module}.py{group}::test_case[{index}]"
+
+
+def server_memory(pid: int) -> int:
+    """Bytes the server's processes (gunicorn's master and its forked worker) hold now: their
+    proportional set sizes, so a page the worker shares with the master counts once."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(entry.name) != pid and int(stat[2]) != pid:  # the leader or its child
+                continue
+            rollup = (entry / "smaps_rollup").read_text()
+        except (OSError, IndexError, ValueError):
+            continue
+        found = re.search(r"^Pss:\s+(\d+) kB", rollup, re.MULTILINE)
+        total += int(found.group(1)) * 1024 if found else 0
+    return total
+
+
 def machine_speed() -> float:
     """Microseconds for `sum(range(1000))`: about 8 on a recent laptop; scale the figures."""
     return min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
 
 
-def time_in_process(path: Path, repeat: int = 3) -> None:
+def time_in_process(path: Path, repeat: int) -> None:
     from pytest_web.results import open_results
     from pytest_web.web import create_app
     from pytest_web.web import read_only as viewer
 
-    auth = {"Authorization": "Bearer bench"}
+    auth = {"Authorization": f"Bearer {TOKEN}"}
     best: dict[str, tuple[float, float]] = {}
     sizes: dict[str, tuple[int, int]] = {}
     for _ in range(repeat):
@@ -85,7 +150,7 @@ def time_in_process(path: Path, repeat: int = 3) -> None:
         viewer.prepare(results)
         took = (time.perf_counter() - wall, time.process_time() - cpu)
         best["prepare"] = min(best.get("prepare", took), took)
-        app = create_app({"read_only": True, "token": "bench"})
+        app = create_app({"read_only": True, "token": TOKEN})
         client = app.test_client()
         wall, cpu = time.perf_counter(), time.process_time()
         page = client.get("/", headers=auth)
@@ -94,6 +159,8 @@ def time_in_process(path: Path, repeat: int = 3) -> None:
         opened = page
         for name in ("open a folder", "open a file"):  # the first group, then one inside it
             group = re.search(rb'hx-get="(/runs/[^"]+/group/[^"]+)"', opened.data)
+            if group is None:  # a small run's groups are all on the page
+                break
             wall, cpu = time.perf_counter(), time.process_time()
             opened = client.get(group.group(1).decode(), headers=auth)
             took = (time.perf_counter() - wall, time.process_time() - cpu)
@@ -125,7 +192,7 @@ def time_in_browser(path: Path) -> None:
 
     from support import CHROMIUM, CHROMIUM_ARGS
 
-    token = "bench-token"
+    token = TOKEN
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
@@ -138,6 +205,17 @@ def time_in_browser(path: Path) -> None:
             env={**os.environ, "PYTEST_WEB_TOKEN": token},
             start_new_session=True,
         )
+        peak = 0
+        watching = True
+
+        def sample() -> None:
+            nonlocal peak
+            while watching:
+                peak = max(peak, server_memory(process.pid))
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         try:
             url = next(
                 m.group(1) for line in process.stdout if (m := re.search(r"open (http\S+)", line))
@@ -150,7 +228,14 @@ def time_in_browser(path: Path) -> None:
             page.wait_for_load_state("load")
             loaded = time.perf_counter() - start
             paint = page.evaluate(PAINT)
+            closed = page.locator("#tree details.lazy:not([open])").first
+            closed.locator("summary").first.click()  # used: a closed group opens
+            page.locator("#tree details.lazy[open] ul li").first.wait_for()
+            opened = time.perf_counter() - start
+            peak = max(peak, server_memory(process.pid))
         finally:
+            watching = False
+            sampler.join()
             os.killpg(process.pid, 15)
             process.wait(10)
             browser.close()
@@ -161,20 +246,31 @@ def time_in_browser(path: Path) -> None:
         "after the request)"
     )
     print(f"  page load event               {loaded:6.2f} s")
+    print(f"  a closed group opened         {opened:6.2f} s")
+    print(f"  server memory, most at once   {peak / 1e6:6.0f} MB (its processes' PSS, summed)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tests", type=int, default=100_000)
     parser.add_argument("--browser", action="store_true")
+    parser.add_argument("--recording", action="store_true", help="a .jsonl.gz, not JUnit XML")
+    parser.add_argument("--repeat", type=int, default=3, help="in-process passes (the best)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "junit.xml"
-        make_junit(path, args.tests)
-        print(f"{args.tests} tests, {path.stat().st_size / 1e6:.1f} MB of JUnit XML")
+        if args.recording:
+            path = Path(folder) / "run.jsonl.gz"
+            make_recording(path, args.tests)
+            kind = "a gzipped recording"
+        else:
+            path = Path(folder) / "junit.xml"
+            make_junit(path, args.tests)
+            kind = "JUnit XML"
+        print(f"{args.tests} tests, {path.stat().st_size / 1e6:.1f} MB of {kind}")
         print(f"machine: sum(range(1000)) takes {machine_speed():.1f} us (about 8 on a laptop)")
-        print("in process:")
-        time_in_process(path)
+        if args.repeat:
+            print("in process:")
+            time_in_process(path, args.repeat)
         if args.browser:
             print("pytest-web view in Chromium, from the command's start:")
             time_in_browser(path)

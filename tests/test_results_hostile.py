@@ -202,11 +202,11 @@ def test_deep_nesting_is_refused(tmp_path: Path) -> None:
     refused(jsonl(tmp_path, "deep.jsonl", START, deep, START), "line 2", "nested too deeply")
 
 
-def test_one_100_megabyte_line_is_refused(tmp_path: Path) -> None:
+def test_a_line_over_the_cap_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "long.jsonl"
-    with open(path, "wb") as handle:  # sparse, and only the first 16 MB are ever read
+    with open(path, "wb") as handle:  # sparse, and only the cap and a byte are ever read
         handle.write(START.encode() + b'\n{"type": "output", "text": "')
-        handle.seek(100 * 1024**2)
+        handle.seek(MAX_LINE_BYTES + 2**20)
         handle.write(b'"}\n')
     refused(path, "line 2", f"longer than {MAX_LINE_BYTES // 2**20} MB")
 
