@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Environment
@@ -87,6 +87,15 @@ class View:
         return self.state is state and self.structure == state.structure and self.suite is suite
 
 
+@dataclass
+class _PerGroup:
+    """Values per group of one run, as they were at one point of it (`seq`)."""
+
+    owner: object = None
+    seq: int = -1
+    known: dict[str, Any] = field(default_factory=dict)
+
+
 class Renderer:
     """Renders runs with the app's Jinja environment; caches each run's tree by its tests."""
 
@@ -98,35 +107,36 @@ class Renderer:
             group_total=self.group_total,
         )
         self._views: dict[str, View] = {}
-        self._counts: tuple[object, int, dict[str, Counter[str]]] = (None, -1, {})
-        self._totals: tuple[object, int, dict[str, float]] = (None, -1, {})
+        self._counts = _PerGroup()
+        self._totals = _PerGroup()
         self._sorted: tuple[object, int, Tree | None] = (None, -1, None)
 
     def group_counts(self, state: RunState, group: Group) -> Counter[str]:
         """`group_counts` of the run's view, kept while the run does not change: a page asks
         twice per group, and a finished run's folders cover every test."""
-        owner, seq, known = self._counts
-        if owner is not state or seq != state.seq:
-            known = {}
-            self._counts = (state, state.seq, known)
-        found = known.get(group.id)
-        if found is None:
-            view = self._views.get(state.id)
-            tests = view.tests if view is not None and view.state is state else state.tests
-            found = known[group.id] = group_counts(tests, group)
+        found: Counter[str] = self._per_group(self._counts, state, group, group_counts)
         return found
 
     def group_total(self, state: RunState, group: Group) -> float:
         """`durations.group_total` of the run's view, kept while the run does not change."""
-        owner, seq, known = self._totals
-        if owner is not state or seq != state.seq:
-            known = {}
-            self._totals = (state, state.seq, known)
-        found = known.get(group.id)
+        found: float = self._per_group(self._totals, state, group, group_total)
+        return found
+
+    def _per_group(
+        self,
+        kept: _PerGroup,
+        state: RunState,
+        group: Group,
+        compute: Callable[[Mapping[str, TestResult], Group], Any],
+    ) -> Any:
+        """`compute` for one group of the run's view, kept while the run does not change."""
+        if kept.owner is not state or kept.seq != state.seq:
+            kept.owner, kept.seq, kept.known = state, state.seq, {}
+        found = kept.known.get(group.id)
         if found is None:
             view = self._views.get(state.id)
             tests = view.tests if view is not None and view.state is state else state.tests
-            found = known[group.id] = group_total(tests, group)
+            found = kept.known[group.id] = compute(tests, group)
         return found
 
     def sorted_tree(self, run: Run) -> Tree:
@@ -142,7 +152,7 @@ class Renderer:
     def seed(self, state: RunState, tree: Tree, counts: dict[str, Counter[str]]) -> None:
         """Fill the caches with what `prepare` made beforehand."""
         self._views[state.id] = View(state, state.structure, None, state.tests, tree)
-        self._counts = (state, state.seq, dict(counts))
+        self._counts.owner, self._counts.seq, self._counts.known = state, state.seq, dict(counts)
 
     def view(self, run: Run) -> View:
         return self._view(run.state, run.suite)
