@@ -37,6 +37,32 @@ def check_schemes(page: Page, ready: Callable[[], None]) -> list[str]:
     return problems
 
 
+def loop_views(page: Page) -> list[str]:
+    """The edit-run loop's parts: the slowest view, the options menu, the keys dialog, and the
+    theme toggle forced against the system's scheme, each way."""
+    problems = []
+    page.click("#slowest-link")
+    problems += check_schemes(page, lambda: expect(page.locator("#detail.slowest")).to_be_visible())
+    page.locator("#options summary").click()
+    problems += check_schemes(
+        page, lambda: expect(page.locator("#options .menu-body")).to_be_visible()
+    )
+    page.locator("#options summary").click()
+    page.locator("#keys-button").click()
+    problems += check_schemes(page, lambda: expect(page.locator("#keys")).to_be_visible())
+    page.keyboard.press("Escape")
+    page.locator("li.t .name").first.click()  # a failure's traceback, in the forced themes
+    toggle = page.locator("#theme-toggle")
+    for system, forced in (("dark", "Light"), ("light", "Dark")):
+        page.emulate_media(color_scheme=system)
+        while forced not in toggle.inner_text():
+            toggle.click()
+        problems += [f"{forced} on a {system} system: {line}" for line in serious(page)]
+    while "Auto" not in toggle.inner_text():
+        toggle.click()
+    return problems
+
+
 def test_the_live_page_a_past_run_and_the_runs_page(demo_server: Server, page: Page) -> None:
     past = demo_server.wait_run(demo_server.start_run())["id"]
     problems = []
@@ -59,6 +85,7 @@ def test_the_live_page_a_past_run_and_the_runs_page(demo_server: Server, page: P
     )
     page.click("label.chip:has(#show-failed)")
     problems += check_schemes(page, lambda: expect(page.locator("li.t")).to_have_count(6))
+    problems += loop_views(page)
     page.goto(f"{demo_server.url}/runs/{past}")
     problems += check_schemes(page, lambda: expect(page.locator("#past")).to_be_visible())
     page.goto(f"{demo_server.url}/runs")

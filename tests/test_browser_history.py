@@ -63,7 +63,7 @@ def test_the_runs_page_opens_a_past_run_as_it_ended(demo_server: Server, page: P
     expect(rows.nth(1)).to_contain_text("all tests")
     rows.nth(1).get_by_role("link", name="finished").click()
 
-    expect(page).to_have_url(re.compile(f"/runs/{first['id']}$"))
+    expect(page).to_have_url(re.compile(f"/runs/{first['id']}(\\?|$)"))  # ?test=: its failure
     expect(page.locator("#past")).to_contain_text("A past run")
     expect(page.locator("#live")).to_have_count(0)  # a past run does not follow the live one
     passes = page.locator("li.t", has=page.locator(f"input[value='{OUTCOMES}::test_passes']"))
@@ -85,9 +85,11 @@ def test_rerun_failed_on_a_past_run_reruns_its_failures_live(
     page.goto(f"{demo_server.url}/runs/{first['id']}?token={demo_server.token}")
     expect(page.locator("#past")).to_be_visible()
     page.locator("#run-failed").click()
-    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.locator("#live")).to_have_count(1)  # the live page, following the new run
+    expect(page.locator("#past")).to_have_count(0)
     expect(page.locator("#run-head .status")).to_have_text("finished", timeout=60_000)
     expect(page.locator("#run-head .done")).to_have_text(f"{len(failed)}/{len(failed)}")
     newest = demo_server.api("GET", "/api/runs").json()["runs"][0]
+    expect(page).to_have_url(re.compile(f"/runs/{newest['id']}(\\?|$)"))  # the address names it
     assert sorted(newest["selection"]["nodeids"]) == failed
     assert newest["counts"] == summary_counts(demo_server.repo, *failed)  # test_fails now passes

@@ -74,9 +74,9 @@ def test_a_long_traceback_folds_to_the_tests_own_frames_and_the_one_that_raised(
     assert [(b.folded, b.frames) for b in blocks] == [(False, 0), (True, 2), (False, 0)]
     assert blocks[1].files == ["src/cfg.py", "/usr/lib/python3.11/json/__init__.py"]
     assert blocks[1].summary.startswith("2 more frames in src/cfg.py")
-    shown = [kind for block in blocks if not block.folded for kind, _ in block.lines]
+    shown = [kind for block in blocks if not block.folded for kind, _, _ in block.lines]
     assert "fail-line" in shown and "err" in shown  # the test's line and the error stay in view
-    assert "".join(str(h) for b in blocks for _, h in b.lines).count("\n") == 0
+    assert "".join(str(h) for b in blocks for _, h, _ in b.lines).count("\n") == 0
 
 
 def test_a_short_traceback_is_not_folded() -> None:

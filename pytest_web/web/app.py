@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from pytest_web.web.render import Renderer
 from pytest_web.web.routes import (
     api,
     ci_ingest,
+    controls,
     dashboard,
     health,
     history_pages,
@@ -28,6 +30,7 @@ from pytest_web.web.routes import (
     results,
     stream,
 )
+from pytest_web.web.run_form import unavailable
 from pytest_web.web.services import KEY, Services
 from pytest_web.web.settings import Settings
 from pytest_web.web.watching import Watching
@@ -60,16 +63,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         shared.ci = CiRuns(hub, history, settings.shard_timeout)
         shared.ci.adopt_running()
     app.jinja_env.globals["history_on"] = history is not None
+    app.jinja_env.globals["watching"] = watching  # the stream's messages show it too
     auth.init_app(app)
     errors.init_app(app)
     read_only.init_app(app)
-    for module in (pages, history_pages, results, api, stream, ingest, health):
+    for module in (pages, history_pages, results, api, stream, ingest, health, controls):
         app.register_blueprint(module.bp)
     if settings.dashboard:
         app.register_blueprint(dashboard.bp)
         app.register_blueprint(ci_ingest.bp)
     if settings.watch and not settings.read_only:
         watching.set(True)
+    if not settings.read_only:  # the run form asks which plugins the interpreter has: ask now
+        threading.Thread(target=unavailable, args=(settings.python,), daemon=True).start()
     return app
 
 

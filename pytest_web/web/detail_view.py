@@ -7,18 +7,23 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ansi2html import Ansi2HTMLConverter
 from markupsafe import Markup, escape
 
 from pytest_web.core.output import ESCAPE, plain
 from pytest_web.core.test_record import TestResult
+from pytest_web.web.editor import rerun_command
 
 SPAN = re.compile(r'<span class="[^"]*">|</span>')
 SEPARATOR = re.compile(r"^_( _)+ ?$")
 WORKER_LINE = re.compile(r"^\[gw\d+\] .* -- Python \S+")
 LOCATION = re.compile(r"^(\S.*?):(\d+):( |$)")
+NATIVE_LOCATION = re.compile(r'^\s*File "([^"]+)", line (\d+)')
+"""A frame of Python's own traceback (`--tb=native`)."""
 CHAINED = (
     "The above exception was the direct cause of the following exception:",
     "During handling of the above exception, another exception occurred:",
@@ -59,18 +64,29 @@ def line_kind(line: str) -> str:
         return "err"
     if SEPARATOR.match(line):
         return "sep"
-    if LOCATION.match(line):
+    if LOCATION.match(line) or NATIVE_LOCATION.match(line):
         return "loc"
     if line in CHAINED:
         return "chain"
     return ""
 
 
+Line = tuple[str, Markup, tuple[str, str] | None]
+"""A traceback line: its kind (`line_kind`), its HTML, and the file and line it names."""
+
+
+def location(line: str) -> tuple[str, str] | None:
+    """The file and line a frame's location line names (`path:12: in f`, `File "path", line
+    12`), for an "open in editor" link."""
+    found = LOCATION.match(line) or NATIVE_LOCATION.match(line)
+    return (found.group(1), found.group(2)) if found else None
+
+
 @dataclass
 class Block:
     """Consecutive traceback lines, shown (`folded` false) or one click away."""
 
-    lines: list[tuple[str, Markup]] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
     folded: bool = False
     frames: int = 0
     files: list[str] = field(default_factory=list)
@@ -87,7 +103,7 @@ class Frame:
     ones (pytest prints frames outside the test's own files so), or the words between two
     chained exceptions; with the files its locations name."""
 
-    lines: list[tuple[str, Markup]] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     chain: bool = False
     shown: bool = False
@@ -107,12 +123,13 @@ def traceback(text: str, test_file: str) -> list[Block]:
     for raw, html in zip(plain(text).split("\n"), html_lines(text), strict=True):
         kind = line_kind(raw)
         if kind == "chain":
-            frames += [Frame([(kind, html)], chain=True), Frame()]
+            frames += [Frame([(kind, html, None)], chain=True), Frame()]
             continue
         frame = frames[-1]
-        frame.lines.append((kind, html))
-        if kind == "loc" and (found := LOCATION.match(raw)):
-            frame.files.append(found.group(1))
+        where = location(raw) if kind == "loc" else None
+        frame.lines.append((kind, html, where))
+        if where is not None:
+            frame.files.append(where[0])
         if kind == "sep":
             frames.append(Frame())
     frames = [f for f in frames if f.lines]
@@ -177,6 +194,12 @@ def without_worker_line(text: str) -> str:
     """`text` without xdist's first line (`[gw0] linux -- Python 3.12.1 /usr/bin/python`)."""
     first, _, rest = text.partition("\n")
     return rest.lstrip("\n") if WORKER_LINE.match(plain(first)) else text
+
+
+def rerun_line(nodeid: str, selection: Mapping[str, Any]) -> str:
+    """The command that reruns one test in a terminal, with the options its run had."""
+    options = selection.get("options") or []
+    return rerun_command(nodeid, [str(option) for option in options])
 
 
 def waiting(test: TestResult) -> str:

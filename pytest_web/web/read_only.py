@@ -27,6 +27,8 @@ PREPARED: tuple[Tree, dict[str, Counter[str]]] | None = None
 
 RUNS_PYTEST = frozenset({"pages.tests", "api.tests", "results.form"})
 """GET routes that start pytest (`--collect-only`) or offer to change what is shown."""
+PREFERENCES = frozenset({"controls.save_settings"})
+"""POST routes that change only the browser's own cookies (the page's settings)."""
 
 
 def init_app(app: Flask) -> None:
@@ -74,6 +76,8 @@ def install(app: Flask, results: Results) -> None:
 
 
 def refuse_changes() -> None:
+    if request.endpoint in PREFERENCES:
+        return
     if request.method not in ("GET", "HEAD", "OPTIONS") or request.endpoint in RUNS_PYTEST:
         abort(403, "read-only: this server shows result files and runs nothing")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Environment
@@ -18,6 +18,7 @@ from pytest_web.core.outcomes import FILTER_OF, shown_counts
 from pytest_web.core.test_record import TestResult
 from pytest_web.core.tree import Group, Tree, build_tree
 from pytest_web.web.ci_view import shard_views
+from pytest_web.web.durations import group_total, sorted_tree
 from pytest_web.web.run_view import head, tab_icon, tab_title
 from pytest_web.web.tree_view import (
     TreeStart,
@@ -87,6 +88,15 @@ class View:
         return self.state is state and self.structure == state.structure and self.suite is suite
 
 
+@dataclass
+class _PerGroup:
+    """Values per group of one run, as they were at one point of it (`seq`)."""
+
+    owner: object = None
+    seq: int = -1
+    known: dict[str, Any] = field(default_factory=dict)
+
+
 class Renderer:
     """Renders runs with the app's Jinja environment; caches each run's tree by its tests."""
 
@@ -95,28 +105,55 @@ class Renderer:
         self.env.globals.update(
             group_shown=lambda state, group: shown_counts(self.group_counts(state, group)),
             group_filters=lambda state, group: filters_inside(self.group_counts(state, group)),
+            group_total=self.group_total,
         )
         self._views: dict[str, View] = {}
-        self._counts: tuple[object, int, dict[str, Counter[str]]] = (None, -1, {})
+        self._counts = _PerGroup()
+        self._totals = _PerGroup()
+        self._sorted: tuple[object, int, Tree | None] = (None, -1, None)
 
     def group_counts(self, state: RunState, group: Group) -> Counter[str]:
         """`group_counts` of the run's view, kept while the run does not change: a page asks
         twice per group, and a finished run's folders cover every test."""
-        owner, seq, known = self._counts
-        if owner is not state or seq != state.seq:
-            known = {}
-            self._counts = (state, state.seq, known)
-        found = known.get(group.id)
+        found: Counter[str] = self._per_group(self._counts, state, group, group_counts)
+        return found
+
+    def group_total(self, state: RunState, group: Group) -> float:
+        """`durations.group_total` of the run's view, kept while the run does not change."""
+        found: float = self._per_group(self._totals, state, group, group_total)
+        return found
+
+    def _per_group(
+        self,
+        kept: _PerGroup,
+        state: RunState,
+        group: Group,
+        compute: Callable[[Mapping[str, TestResult], Group], Any],
+    ) -> Any:
+        """`compute` for one group of the run's view, kept while the run does not change."""
+        if kept.owner is not state or kept.seq != state.seq:
+            kept.owner, kept.seq, kept.known = state, state.seq, {}
+        found = kept.known.get(group.id)
         if found is None:
             view = self._views.get(state.id)
             tests = view.tests if view is not None and view.state is state else state.tests
-            found = known[group.id] = group_counts(tests, group)
+            found = kept.known[group.id] = compute(tests, group)
         return found
+
+    def sorted_tree(self, run: Run) -> Tree:
+        """The run's tree with the slowest first (`durations.sorted_tree`), kept while the run
+        does not change."""
+        view = self.view(run)
+        owner, seq, tree = self._sorted
+        if owner is not view or seq != run.state.seq or tree is None:
+            tree = sorted_tree(view.tree, view.tests)
+            self._sorted = (view, run.state.seq, tree)
+        return tree
 
     def seed(self, state: RunState, tree: Tree, counts: dict[str, Counter[str]]) -> None:
         """Fill the caches with what `prepare` made beforehand."""
         self._views[state.id] = View(state, state.structure, None, state.tests, tree)
-        self._counts = (state, state.seq, dict(counts))
+        self._counts.owner, self._counts.seq, self._counts.known = state, state.seq, dict(counts)
 
     def view(self, run: Run) -> View:
         return self._view(run.state, run.suite)
@@ -142,22 +179,28 @@ class Renderer:
     def _render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context)
 
-    def run_context(self, run: Run, query: str = "", show: str = "all") -> dict[str, Any]:
+    def run_context(
+        self, run: Run, query: str = "", show: str = "all", sort: str = ""
+    ) -> dict[str, Any]:
+        """What `_run.html` (and a tree or a group of it) needs, for a search, a status filter
+        and an order (`url_state`)."""
         state = run.state
         view = self.view(run)
         show = show_choice(show)
         visible = visible_tests(view.tests, query, show)
+        tree = self.sorted_tree(run) if sort == "duration" else view.tree
         run_head = head(state)
         return {
             "run": state,
             "tests": view.tests,
             "head": run_head,
             "visible": visible,
-            "tree": view.tree,
-            "start": tree_start(view.tree, visible, len(view.tests), visible is not None),
+            "tree": tree,
+            "start": tree_start(tree, visible, len(view.tests), visible is not None),
             "elapsed": state.elapsed(time.time()),
             "query": query.strip(),
             "show": show,
+            "sort": "duration" if sort == "duration" else "",
             "chips": filter_counts(state.tallies, len(view.tests)),
             "event_id": f"{state.id}:{state.seq}",
             "running": state.status == "running",

@@ -4,6 +4,7 @@ tab says (title and icon) so that the state reads from another tab."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -11,7 +12,10 @@ from pytest_web.core.fold import RunState
 from pytest_web.core.outcomes import FAILED, UNEXPECTED, summary_shown
 from pytest_web.core.output import plain
 from pytest_web.core.test_record import TestResult
+from pytest_web.pytest_run.process import PLUGIN_MODULE
+from pytest_web.pytest_run.runner import COLOR
 from pytest_web.web.detail_view import WORKER_LINE
+from pytest_web.web.subtests_view import summary_parts
 
 BAD_ENDS = frozenset({"crashed", "cancelled", "interrupted"})
 MESSAGE_CHARS = 200
@@ -54,6 +58,10 @@ class Head:
     """Tests the Failed filter shows (failed, errors, unexpected passes), once the run ended."""
     message: str = ""
     """What went wrong in it, in one line."""
+    subtests: tuple[tuple[str, int, str], ...] = ()
+    """The subtest parts of pytest's summary line (`subtests_view.summary_parts`)."""
+    trigger: tuple[str, ...] = ()
+    """The saved files that started the run (watch mode)."""
 
     @property
     def progress(self) -> tuple[int, int]:
@@ -88,6 +96,8 @@ def head(state: RunState) -> Head:
         failure=failure,
         unexpected=sum(1 for t in state.tests.values() if t.outcome in UNEXPECTED) if ended else 0,
         message=error_line(failure.longrepr) if failure else "",
+        subtests=tuple(summary_parts(state.counts)),
+        trigger=tuple(str(path) for path in state.selection.get("trigger") or ()),
     )
 
 
@@ -157,3 +167,20 @@ def unchanged_words(status: str, compared: int) -> str:
 def shown_command(command: list[str]) -> str:
     """The command a run ran, from `pytest` on (the interpreter and `-m` left out)."""
     return " ".join(command[2:]) if command[1:2] == ["-m"] else " ".join(command)
+
+
+def terminal_command(command: list[str]) -> str:
+    """The command a run ran as a user types it in a terminal, in the repository: `pytest`
+    and its arguments, without what pytest-web adds for itself (its plugin, and colour for
+    the page), each argument quoted for a shell."""
+    args = command[3:] if command[1:3] == ["-m", "pytest"] else command[1:]
+    kept: list[str] = []
+    skip = False
+    for index, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg == "-p" and args[index + 1 : index + 2] == [PLUGIN_MODULE]:
+            skip = True
+        elif arg != COLOR:
+            kept.append(arg)
+    return shlex.join(["pytest", *kept])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -20,9 +19,20 @@ from pytest_web.core.outcomes import (
     status_class,
 )
 from pytest_web.core.tree import in_file, test_label
-from pytest_web.web.detail_view import reason, to_html, trace_text, traceback, waiting
-from pytest_web.web.run_view import shown_command
+from pytest_web.web.detail_view import (
+    reason,
+    rerun_line,
+    to_html,
+    trace_text,
+    traceback,
+    waiting,
+)
+from pytest_web.web.prefs import THEMES, Editor
+from pytest_web.web.run_form import CHOICES, FLAGS, NUMBERS, VERBOSITY
+from pytest_web.web.run_view import shown_command, terminal_command
+from pytest_web.web.subtests_view import subtests_heading, subtests_of
 from pytest_web.web.tree_view import SHOW_CHOICES
+from pytest_web.web.url_state import UrlState, query_string
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 MAX_SHOWN = 1e9
@@ -57,14 +67,28 @@ def format_duration(seconds: float | None) -> str:
     return f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
 
 
-def view_args(query: str, show: str, offset: int = 0) -> str:
-    """The query string of a tree or group request that keeps a view's search and filter."""
-    args: dict[str, object] = {"q": query} if query else {}
-    if show != "all":
-        args["show"] = show
-    if offset:
-        args["offset"] = offset
-    return "?" + urlencode(args) if args else ""
+def view_args(query: str, show: str, offset: int = 0, sort: str = "") -> str:
+    """The query string of a tree or group request that keeps a view's search, filter and
+    order."""
+    return query_string(UrlState(show=show, query=query, sort=sort).args(offset))
+
+
+KEYS = (
+    (("↓", "j"), "next test"),
+    (("↑", "k"), "previous test"),
+    (("Enter",), "open the test's detail"),
+    (("Space",), "tick the test (for Run selected)"),
+    (("n",), "next failure"),
+    (("p",), "previous failure"),
+    (("/",), "search"),
+    (("f",), "failures only, or all again"),
+    (("r",), "run the focused test or group (or the open test)"),
+    (("R",), "rerun the failures"),
+    (("w",), "watch on or off"),
+    (("Esc",), "close the detail, leave the search"),
+    (("?",), "these keys"),
+)
+"""The page's keys, as the keys dialog lists them (static/keys.js handles them)."""
 
 
 def when(timestamp: float | None) -> str:
@@ -97,6 +121,7 @@ def configure(env: Environment) -> Environment:
         when=when,
         what=what,
         command=shown_command,
+        terminal=terminal_command,
         in_file=in_file,
         status_class=status_class,
         outcome_class=outcome_class,
@@ -113,6 +138,17 @@ def configure(env: Environment) -> Environment:
         COUNTED=COUNTED,
         SHOW_CHOICES=SHOW_CHOICES,
         view_args=view_args,
+        rerun_line=rerun_line,
+        subtests_of=subtests_of,
+        subtests_heading=subtests_heading,
+        editor=Editor(),
+        theme="",
+        THEMES=THEMES,
+        KEYS=KEYS,
+        FORM_FLAGS=FLAGS,
+        FORM_NUMBERS=NUMBERS,
+        FORM_CHOICES=CHOICES,
+        FORM_VERBOSITY=VERBOSITY,
     )
     return env
 

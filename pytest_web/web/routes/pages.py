@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request
@@ -11,11 +12,14 @@ from pytest_web.core.outcomes import FAILED
 from pytest_web.pytest_run.selection import SelectionError, parse_selection
 from pytest_web.web import actions
 from pytest_web.web.actions import latest_kept
+from pytest_web.web.durations import slowest
 from pytest_web.web.htmx import is_htmx
 from pytest_web.web.page import page_context, render_page_or
+from pytest_web.web.run_form import options_from
 from pytest_web.web.run_view import failing_tests
 from pytest_web.web.services import services
 from pytest_web.web.tree_view import find_group, opens, page_of
+from pytest_web.web.url_state import UrlState
 
 bp = Blueprint("pages", __name__)
 
@@ -39,15 +43,16 @@ def tests() -> ResponseReturnValue:
 
 @bp.get("/runs/<run_id>")
 def show_run(run_id: str) -> ResponseReturnValue:
-    run = actions.find_run(run_id)
-    return render_page_or("_run.html", main=run, **services().renderer.run_context(run))
+    run, context = view_context(run_id)
+    return render_page_or("_run.html", main=run, **context)
 
 
 def view_context(run_id: str) -> tuple[Any, dict[str, Any]]:
-    """The run and its view for the search (`q`) and status filter (`show`) asked for."""
+    """The run and its view for the search (`q`), status filter (`show`) and order (`sort`)
+    asked for."""
     run = actions.find_run(run_id)
-    query = request.args.get("q", "")[:500]
-    return run, services().renderer.run_context(run, query, request.args.get("show", "all"))
+    state = UrlState.from_args(request.args)
+    return run, services().renderer.run_context(run, state.query, state.show, state.sort)
 
 
 @bp.get("/runs/<run_id>/tree")
@@ -92,6 +97,20 @@ def failures(run_id: str) -> ResponseReturnValue:
     )
 
 
+@bp.get("/runs/<run_id>/slowest")
+def slowest_phases(run_id: str) -> ResponseReturnValue:
+    """The run's slowest setups, calls and teardowns, as `pytest --durations` lists them."""
+    run = actions.find_run(run_id)
+    tests = services().renderer.view(run).tests
+    return render_page_or(
+        "_slowest.html",
+        main=run,
+        run=run.state,
+        slow=slowest(tests),
+        elapsed=run.state.elapsed(time.time()),
+    )
+
+
 def _form_selection() -> dict[str, Any]:
     """The run form's fields as a run request: checked tests, a group, everything or the failed."""
     form = request.form
@@ -100,6 +119,7 @@ def _form_selection() -> dict[str, Any]:
         "k": form.get("k", ""),
         "m": form.get("m", ""),
         "workers": form.get("workers") or 0,
+        "options": options_from(form.to_dict(flat=False)),
     }
     if scope == "group":
         data["nodeids"] = [form.get("group", "")]
