@@ -147,7 +147,8 @@ def test_two_xdist_shards_are_one_run_with_pytests_counts_added_up(
     one = start_shard(suite, server.url, "a", "-p", "xdist", "-n", "2", "test_a.py")
     two = start_shard(suite, server.url, "b", "-p", "xdist", "-n", "2", "test_b.py")
     (code_a, out_a, err_a), (code_b, out_b, err_b) = finish(one), finish(two)
-    assert (code_a, code_b) == (1, 1) and err_a == err_b == "", err_a + err_b
+    assert (code_a, code_b) == (1, 1), err_a + err_b
+    assert "pytest-web" not in err_a + err_b  # nothing to say: every event was held
     run = wait_run(server, lambda r: r["status"] != "running")
     assert run["status"] == "finished" and run["exitstatus"] == 1
     assert run["counts"] == added(summary_of(out_a), summary_of(out_b))
@@ -193,7 +194,7 @@ def test_the_dashboard_killed_and_restarted_mid_run_loses_and_doubles_nothing(
     time.sleep(1.5)  # the shard keeps running, and keeps its events
     again = dashboards(port=int(server.url.rsplit(":", 1)[1]))
     code, out, err = finish(shard)
-    assert code == 1 and err == "", err
+    assert code == 1 and "pytest-web" not in err, err  # it waited for the dashboard, silently
     run = wait_run(again, lambda r: r["status"] != "running")
     assert run["status"] == "finished"
     assert run["counts"] == summary_of(out)
