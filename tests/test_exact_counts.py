@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from pytest_web.core import clean, fold
+from pytest_web.core import clean, test_record
 from pytest_web.core.fold import RunState
 from pytest_web.results import open_results
 from support import summary_of
@@ -146,10 +146,10 @@ def test_a_test_with_many_subtests_keeps_its_failures_and_counts_them_all() -> N
     test = state.tests[nodeid]
     assert state.subtests() == {"passed": 5000, "skipped": 0, "failed": 2000}
     assert test.subtests_seen == 7000
-    assert len(test.subtests) == fold.SUBTESTS_KEPT
+    assert len(test.subtests) == test_record.SUBTESTS_KEPT
     shown = [p for p in test.subtests if p["outcome"] == "passed"]
-    assert len(shown) == fold.SUBTESTS_SHOWN
-    assert test.subtests[fold.SUBTESTS_SHOWN]["subtest"]["params"]["i"] == "5000"
+    assert len(shown) == test_record.SUBTESTS_SHOWN
+    assert test.subtests[test_record.SUBTESTS_SHOWN]["subtest"]["params"]["i"] == "5000"
 
 
 def test_a_rerun_attempt_counts_as_rerun_and_a_repeated_end_still_replaces() -> None:

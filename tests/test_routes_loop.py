@@ -12,7 +12,7 @@ from events import DEMO_IDS, FAILING, finish, row_names, start_run
 from flask import Flask
 from flask.testing import FlaskClient
 
-from pytest_web.core import fold
+from pytest_web.core import test_record
 from pytest_web.web.prefs import EDITOR_COOKIE, THEME_COOKIE
 from pytest_web.web.run_form import form_state, options_from
 from pytest_web.web.services import services
@@ -113,18 +113,20 @@ def test_subtests_show_under_their_test_with_their_own_traceback_and_in_the_head
     app: Flask, client: FlaskClient
 ) -> None:
     many = DEMO_IDS[0]
-    events = [subtest(many, "passed", "subtests passed", i) for i in range(fold.SUBTESTS_SHOWN)]
+    events = [
+        subtest(many, "passed", "subtests passed", i) for i in range(test_record.SUBTESTS_SHOWN)
+    ]
     events += [
         subtest(many, "passed", "subtests passed", 500),
         subtest(many, "failed", "failed", 7),
     ]
     run = timed_run(app, before_end=events)
     detail = client.get(f"/detail?run={run.id}&nodeid={quote(many)}").text
-    shown = fold.SUBTESTS_SHOWN + 1
-    assert f"<h3>{fold.SUBTESTS_SHOWN + 2} subtests (showing {shown})</h3>" in detail
+    shown = test_record.SUBTESTS_SHOWN + 1
+    assert f"<h3>{test_record.SUBTESTS_SHOWN + 2} subtests (showing {shown})</h3>" in detail
     assert "<code>[case] (i=0)</code>" in detail and "(i=500)" not in detail
     assert "assert 7 &lt; 3" in detail  # the failed one's own traceback
-    assert detail.count('<li><span class="st o-passed') == fold.SUBTESTS_SHOWN
+    assert detail.count('<li><span class="st o-passed') == test_record.SUBTESTS_SHOWN
     head = client.get(f"/runs/{run.id}").text
     assert re.search(r"<b>101</b> subtests passed", head)
 

@@ -12,9 +12,7 @@ its shards (`shards.CiRun`).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 from pytest_web.core.events import (
@@ -32,99 +30,21 @@ from pytest_web.core.events import (
     TestStart,
 )
 from pytest_web.core.outcomes import (
-    COUNTED,
-    FLAKY_FAILURES,
     PENDING,
     RERUN,
-    SUBTEST_COUNTED,
     categories,
     category,
-    has_result,
     subtest_counted,
     worst,
 )
-from pytest_web.core.output import OutputTail
-from pytest_web.core.shards import CiRun, ci_event
-from pytest_web.core.test_record import Attempt, TestResult
+from pytest_web.core.run_data import RunData
+from pytest_web.core.shards import ci_event
+from pytest_web.core.test_record import Attempt, TestResult, keep_attempt, keep_subtest
 from pytest_web.core.tree import file_of
 
 
-def elapsed(created: float | None, finished: float | None, now: float | None) -> float | None:
-    """A run's duration: start to end, or to `now` while it runs; None when unknown."""
-    end = finished if finished is not None else now
-    if created is None or end is None:
-        return None
-    return max(0.0, end - created)
-
-
-SUBTESTS_SHOWN = 100
-"""A test keeps its first subtests to show, whatever they did ..."""
-SUBTESTS_KEPT = 1000
-"""... and its failed ones up to this many in all; every one of them is counted."""
-
-
-@dataclass
-class RunState:
-    """Everything known about one run, folded from its events."""
-
-    id: str
-    kind: str = "live"
-    """What the run is: "live" (pytest run by this server), "results" (result files opened),
-    "collection" (a discovery) or "ci" (shards streaming to a dashboard); said by its
-    `run_created` event."""
-    status: str = "running"
-    exitstatus: int | None = None
-    returncode: int | None = None
-    created: float | None = None
-    finished: float | None = None
-    selection: dict[str, Any] = field(default_factory=dict)
-    """What was asked for: node ids, -k, -m and workers (live runs); the files (result files)."""
-    command: list[str] = field(default_factory=list)
-    pytest_version: str = ""
-    rootdir: str = ""
-    tests: dict[str, TestResult] = field(default_factory=dict)
-    collect_errors: list[dict[str, str]] = field(default_factory=list)
-    counts: Counter[str] = field(default_factory=Counter)
-    terminal: OutputTail = field(default_factory=OutputTail, repr=False)
-    """pytest's terminal output (its tail)."""
-    session_ended: bool = False
-    numbers: dict[str, int] = field(default_factory=dict)
-    """The last event number folded, per source (a live run's plugin is source "")."""
-    ci: CiRun = field(default_factory=CiRun)
-    """A CI run's project, run key and shards."""
-    seq: int = 0
-    tallies: Counter[str] = field(default_factory=Counter)
-    """How many tests have each outcome (queued, running, passed, not run...), kept as they
-    change: the head's progress and the chips' counts without counting every test."""
-    structure: int = 0
-    flaky_count: int = 0
-    """Tests that failed in one attempt and passed in another (result files only)."""
-    """Bumped whenever the set of tests changes, so views know to re-render the tree."""
-    broken: dict[str, str] = field(default_factory=dict, repr=False)
-    """The modules that could not be collected, and the source that reported each first."""
-    attempt_outcomes: dict[str, set[str]] = field(default_factory=dict, repr=False)
-    """The outcomes of each test read more than once, for `flaky`."""
-
-    @property
-    def order(self) -> list[TestResult]:
-        return list(self.tests.values())
-
-    def elapsed(self, now: float | None) -> float | None:
-        """Seconds from the run's start to its end, or to `now` while it runs."""
-        return elapsed(self.created, self.finished, now)
-
-    @property
-    def flaky(self) -> list[TestResult]:
-        return [t for t in self.tests.values() if t.flaky] if self.flaky_count else []
-
-    def summary(self) -> dict[str, int]:
-        """pytest's summary counts: its six test outcomes and its reruns."""
-        return {name: self.counts.get(name, 0) for name in (*COUNTED, RERUN)}
-
-    def subtests(self) -> dict[str, int]:
-        """The subtest parts of pytest's summary line ("21194 subtests passed"); `failed` is the
-        failed subtests, which pytest counts among "failed" (and so does `summary`)."""
-        return {name: self.counts.get(said, 0) for said, name in SUBTEST_COUNTED.items()}
+class RunState(RunData):
+    """A run's state as the fold of its events: `apply` takes them one by one."""
 
     def apply(self, event: Event) -> set[str]:
         """Fold one event in; return the node ids whose rows changed.
@@ -164,12 +84,6 @@ class RunState:
         tallies[test.outcome] -= 1
         tallies[outcome] += 1
         test.outcome = outcome
-
-    @property
-    def done(self) -> int:
-        """Tests with a result (`outcomes.has_result`), from the tallies: a live page asks with
-        every update, and counting 100,000 tests each time would cost more than the update."""
-        return sum(n for outcome, n in self.tallies.items() if has_result(outcome))
 
     def _on_run_created(self, event: RunCreated) -> None:
         self.kind = event.get("kind") or self.kind
@@ -292,13 +206,7 @@ class RunState:
         for name in added:
             self.counts[name] += 1
         self._shard_counts(event, added)
-        test.subtests_seen += 1
-        kept = test.subtests
-        if len(kept) < SUBTESTS_SHOWN or ("failed" in added and len(kept) < SUBTESTS_KEPT):
-            if isinstance(kept, list):
-                kept.append(phase)
-            else:  # the shared empty default
-                test.subtests = [phase]
+        keep_subtest(test, phase, failed="failed" in added)
         return {test.nodeid}
 
     def _shard_counts(self, event: Any, counted: list[str]) -> None:
@@ -308,35 +216,15 @@ class RunState:
             self.ci.shard(source).counts.update(counted)
 
     def _attempt(self, test: TestResult, attempt: Attempt) -> None:
-        """Keep one attempt of `test`; a test that failed in one and passed in another is flaky."""
-        attempts = test.attempts
-        if isinstance(attempts, list):
-            attempts.append(attempt)
-        else:  # the shared empty default
-            attempts = test.attempts = [attempt]
-        if len(attempts) > 1:  # the outcomes seen, kept: a test repeated 100,000 times
-            seen = self.attempt_outcomes.get(test.nodeid)  # must not scan them each time
-            if seen is None:
-                seen = self.attempt_outcomes[test.nodeid] = {a.outcome for a in attempts}
-            seen.add(attempt.outcome)
-            flaky = "passed" in seen and not FLAKY_FAILURES.isdisjoint(seen)
-            self.flaky_count += flaky - test.flaky
-            test.flaky = flaky
+        """Keep one attempt of `test`, and the run's count of flaky tests."""
+        was = test.flaky
+        keep_attempt(test, attempt, self.attempt_outcomes)
+        self.flaky_count += test.flaky - was
 
     def _on_session_end(self, event: SessionEnd) -> None:
         self.session_ended = True
         status = event.get("exitstatus")
         self.exitstatus = status if isinstance(status, int) else None
-
-    @property
-    def output(self) -> str:
-        """The last `OUTPUT_CAP` characters of pytest's output."""
-        return self.terminal.text
-
-    @property
-    def output_dropped(self) -> int:
-        """How many older characters of output were not kept."""
-        return self.terminal.dropped
 
     def _on_output(self, event: Output) -> None:
         self.terminal.add(event.get("text", ""))
@@ -383,27 +271,6 @@ class RunState:
                 touched.add(test.nodeid)
         return touched
 
-    def as_json(self, with_tests: bool = True) -> dict[str, Any]:
-        """The run as `GET /api/runs/<id>` gives it."""
-        data: dict[str, Any] = {
-            "id": self.id,
-            "status": self.status,
-            "kind": self.kind,
-            "exitstatus": self.exitstatus,
-            "counts": self.summary(),
-            "subtests": self.subtests(),
-            "created": self.created,
-            "finished": self.finished,
-            "duration": self.elapsed(None),
-            "selection": self.selection,
-        }
-        if self.kind == "ci":
-            data.update(self.ci.as_json())
-        if with_tests:
-            data["tests"] = [_test_json(t) for t in self.tests.values()]
-            data["errors"] = list(self.collect_errors)
-        return data
-
 
 _HANDLERS: dict[str, Callable[[RunState, Any], set[str] | None]] = {
     "run_created": RunState._on_run_created,
@@ -419,15 +286,3 @@ _HANDLERS: dict[str, Callable[[RunState, Any], set[str] | None]] = {
     "run_exit": RunState._on_run_exit,
 }
 """Each event type's step of the fold."""
-
-
-def _test_json(test: TestResult) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "nodeid": test.nodeid,
-        "outcome": test.outcome,
-        "duration": test.duration,
-    }
-    if test.source or test.attempts:  # read from result files, or rerun
-        attempts = len(test.attempts) or (1 if test.phases else 0)
-        data.update(source=test.source, attempts=attempts, flaky=test.flaky)
-    return data

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pytest_web.core.events import Phase
-from pytest_web.core.outcomes import categories, longrepr_of
+from pytest_web.core.outcomes import FLAKY_FAILURES, categories, longrepr_of
+
+SUBTESTS_SHOWN = 100
+"""A test keeps its first subtests to show, whatever they did ..."""
+SUBTESTS_KEPT = 1000
+"""... and its failed ones up to this many in all; every one of them is counted."""
 
 
 @dataclass(slots=True)
@@ -45,7 +51,7 @@ class TestResult:
     or run again by pytest-rerunfailures); a test that ran once is its own attempt."""
     flaky: bool = False
     subtests: Sequence[Phase] = ()
-    """Its subtests' reports that are kept to show (see `fold.SUBTESTS_SHOWN`)."""
+    """Its subtests' reports that are kept to show (see `SUBTESTS_SHOWN`)."""
     subtests_seen: int = 0
     """How many subtests it reported (each one counted in the run's counts)."""
 
@@ -62,3 +68,44 @@ class TestResult:
         """Captured output, each section once (pytest repeats earlier ones in later phases)."""
         pairs = ((t, text) for p in self.phases for t, text in p.get("sections", []))
         return list(dict.fromkeys(pairs))
+
+
+def keep_subtest(test: TestResult, phase: Phase, failed: bool) -> None:
+    """Note one more subtest of `test`, and keep its report if there is room for it."""
+    test.subtests_seen += 1
+    kept = test.subtests
+    if len(kept) < SUBTESTS_SHOWN or (failed and len(kept) < SUBTESTS_KEPT):
+        if isinstance(kept, list):
+            kept.append(phase)
+        else:  # the shared empty default
+            test.subtests = [phase]
+
+
+def keep_attempt(test: TestResult, attempt: Attempt, outcomes: dict[str, set[str]]) -> None:
+    """Keep one attempt of `test`; a test that failed in one and passed in another is flaky.
+    `outcomes` holds the outcomes seen per test: one repeated 100,000 times must not scan its
+    attempts each time."""
+    attempts = test.attempts
+    if isinstance(attempts, list):
+        attempts.append(attempt)
+    else:  # the shared empty default
+        attempts = test.attempts = [attempt]
+    if len(attempts) > 1:
+        seen = outcomes.get(test.nodeid)
+        if seen is None:
+            seen = outcomes[test.nodeid] = {a.outcome for a in attempts}
+        seen.add(attempt.outcome)
+        test.flaky = "passed" in seen and not FLAKY_FAILURES.isdisjoint(seen)
+
+
+def json_of(test: TestResult) -> dict[str, Any]:
+    """One test as `GET /api/runs/<id>` lists it."""
+    data: dict[str, Any] = {
+        "nodeid": test.nodeid,
+        "outcome": test.outcome,
+        "duration": test.duration,
+    }
+    if test.source or test.attempts:  # read from result files, or rerun
+        attempts = len(test.attempts) or (1 if test.phases else 0)
+        data.update(source=test.source, attempts=attempts, flaky=test.flaky)
+    return data

@@ -12,8 +12,8 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from pytest_web.core.fold import elapsed
 from pytest_web.core.outcomes import FAILED, PASSING
+from pytest_web.core.run_data import elapsed
 from pytest_web.history.queries import RECENT, Changes, is_flaky
 from pytest_web.history.writer import History
 

@@ -7,8 +7,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_web.core.fold import RunState, elapsed
+from pytest_web.core.fold import RunState
 from pytest_web.core.outcomes import FAILED, PASSING
+from pytest_web.core.run_data import elapsed
 from pytest_web.history.store import load_events
 from pytest_web.history.writer import History
 
