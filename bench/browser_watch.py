@@ -26,7 +26,7 @@ import time
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-from common import OUT, launch_server, stop_server, suite, wait_finished
+from common import OUT, launch_server, server_worker, stop_server, suite
 from support import CHROMIUM, CHROMIUM_ARGS
 
 INIT_SCRIPT = """
@@ -133,6 +133,13 @@ def strip_filter_rules(route) -> None:
     route.fulfill(body=css, content_type="text/css")
 
 
+def rss_mb(pid: int) -> float:
+    """The resident memory of the server's worker, in MB."""
+    with open(f"/proc/{pid}/status") as handle:
+        found = next(line for line in handle if line.startswith("VmRSS:"))
+    return int(found.split()[1]) / 1024
+
+
 def watch(page, server, workers: int, tests: int, profile: bool = False) -> dict:
     """Load the page, start a run through the API, and read what the page recorded."""
     load_start = time.perf_counter()
@@ -148,7 +155,14 @@ def watch(page, server, workers: int, tests: int, profile: bool = False) -> dict
         cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
         cdp.send("Profiler.start")
     run_id = server.start_run(workers=workers)
-    run = wait_finished(server, run_id)
+    worker = server_worker(server)
+    peak = rss_mb(worker)
+    while True:  # as `wait_finished` polls, with the server's memory each time
+        run = next(r for r in server.api("GET", "/api/runs").json()["runs"] if r["id"] == run_id)
+        peak = max(peak, rss_mb(worker))
+        if run["status"] != "running":
+            break
+        time.sleep(0.05)
     api_seen = time.time()
     try:
         page.wait_for_function(COUNTS_SHOWN, arg=[run_id, run["counts"]], timeout=WAIT_MS)
@@ -211,6 +225,7 @@ def watch(page, server, workers: int, tests: int, profile: bool = False) -> dict
         )[:5],
         "frames": frames,
         "shot": shot,
+        "memory": peak,
     }
 
 
@@ -264,13 +279,13 @@ def main() -> None:
         stop_server(server)
     print()
     head = ("final count delay (s)", "after poll (s)", "max long task (ms)", "long tasks")
-    print(f"{'':10} {head[0]:>22} {head[1]:>15} {head[2]:>19} {head[3]:>11}")
+    print(f"{'':10} {head[0]:>22} {head[1]:>15} {head[2]:>19} {head[3]:>11} {'server MB':>10}")
     for r in results:
         print(
             f"{'-n ' + str(r['workers']):10} {r['delay_finished']:22.2f} {r['delay_polled']:15.2f} "
-            f"{max(r['tasks'], default=0.0):19.0f} {len(r['tasks']):11d}"
+            f"{max(r['tasks'], default=0.0):19.0f} {len(r['tasks']):11d} {r['memory']:10.0f}"
         )
-    print("goals: final count delay <= 1 s; no long task > 200 ms")
+    print("goals: final count delay <= 1 s; no long task > 200 ms; the server under 300 MB")
 
 
 if __name__ == "__main__":
