@@ -91,6 +91,7 @@ def test_a_tests_detail_says_its_shard_and_its_history(people: FlaskClient, run_
     assert detail.status_code == 200
     assert "<dt>from</dt><dd><code>1</code></dd>" in detail.text
     assert "assert 1 == 2" in detail.text
+    assert 'class="run-test"' not in detail.text  # a dashboard runs no pytest: no ▶ Run
 
 
 def test_a_dashboard_runs_nothing(people: FlaskClient, run_id: str) -> None:
