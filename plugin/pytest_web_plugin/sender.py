@@ -148,15 +148,12 @@ class Sender:
                     return
 
     def _connect(self) -> http.client.HTTPConnection:
-        kind = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
-        self.connection = kind(self.host, self.port, timeout=POST_TIMEOUT)
+        self.connection = connection_to(self.https, self.host, self.port, POST_TIMEOUT)
         return self.connection
 
     def _disconnect(self) -> None:
-        if self.connection is not None:
-            with contextlib.suppress(OSError):
-                self.connection.close()
-            self.connection = None
+        close_quietly(self.connection)
+        self.connection = None
 
     def warn(self, config: Any) -> None:
         """Say once on stderr that reporting stopped. Called from pytest's own thread with
@@ -168,6 +165,20 @@ class Sender:
         capman = config.pluginmanager.get_plugin("capturemanager")
         with capman.global_and_fixture_disabled() if capman else contextlib.nullcontext():
             say(f"\npytest-web: {self.error}; the test run goes on without live results\n")
+
+
+def connection_to(
+    https: bool, host: str, port: int | None, timeout: float
+) -> http.client.HTTPConnection:
+    """A connection to the server we were given: `http.client` reads no `$http_proxy`."""
+    kind = http.client.HTTPSConnection if https else http.client.HTTPConnection
+    return kind(host, port, timeout=timeout)
+
+
+def close_quietly(connection: http.client.HTTPConnection | None) -> None:
+    if connection is not None:
+        with contextlib.suppress(OSError):
+            connection.close()
 
 
 def pieces(batch: list[bytes]) -> list[bytes]:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import _thread
 import collections
-import contextlib
 import http.client
 import json
 import threading
@@ -42,7 +41,15 @@ from pytest_web_plugin.names import (
     SESSION_HEADER,
     SHARD_HEADER,
 )
-from pytest_web_plugin.sender import BATCH_BYTES, BATCH_MAX, END, START, pieces
+from pytest_web_plugin.sender import (
+    BATCH_BYTES,
+    BATCH_MAX,
+    END,
+    START,
+    close_quietly,
+    connection_to,
+    pieces,
+)
 from pytest_web_plugin.spill import Item, Spill, write_rest
 from pytest_web_plugin.text import say
 
@@ -273,15 +280,12 @@ class Stream:
         return 0, {}, 0.0
 
     def _connect(self) -> http.client.HTTPConnection:
-        kind = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
-        self.connection = kind(self.host, self.port, timeout=POST_TIMEOUT)
+        self.connection = connection_to(self.https, self.host, self.port, POST_TIMEOUT)
         return self.connection
 
     def _disconnect(self) -> None:
-        if self.connection is not None:
-            with contextlib.suppress(OSError):
-                self.connection.close()
-            self.connection = None
+        close_quietly(self.connection)
+        self.connection = None
 
     # --- the end -------------------------------------------------------------------------
 
