@@ -140,7 +140,7 @@ def replay(batches: list[bytes]) -> None:
 
     run = hub.create_run({"workers": 0}, ["python", "-m", "pytest"])
     runner.active = Active(run, None, "")
-    bodies = [b.replace(b'"run": "bench"', f'"run": "{run.id}"'.encode()) for b in batches]
+    bodies = [b.replace(b'"run":"bench"', f'"run":"{run.id}"'.encode()) for b in batches]
     client = app.test_client()
     start = time.perf_counter()
     for body in bodies:
