@@ -6,12 +6,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +20,7 @@ from werkzeug.serving import make_server
 
 from pytest_web.web import create_app
 from pytest_web.web.upload_tokens import parse_upload_tokens
-from support import ROOT, TOKEN, Server, _drain, _wait_ready, app_config
+from support import ROOT, TOKEN, Server, app_config, start_serving
 
 UPLOAD = "upload-token-0123456789"
 SCOPED = "scoped-token-0123456789"
@@ -123,40 +121,8 @@ def launch_dashboard(
     token = "dash-token-" + os.urandom(6).hex()
     full_env = {**os.environ, "PYTEST_WEB_TOKEN": token, "PYTEST_WEB_UPLOAD_TOKEN": UPLOAD}
     full_env.update(env or {})
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pytest_web",
-            "dashboard",
-            "--port",
-            str(port),
-            "--data",
-            str(data),
-            *args,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=full_env,
-        start_new_session=True,
-    )
-    lines: list[str] = []
-    deadline = time.monotonic() + 30
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        found = re.search(r"open (http://\S+?)/\?token=", line)
-        if found:
-            server = Server(found.group(1), token, data, process, lines)
-            threading.Thread(target=_drain, args=(process, lines), daemon=True).start()
-            _wait_ready(server)
-            return server
-    process.kill()
-    raise AssertionError("the dashboard did not start:\n" + "".join(lines))
+    command = [sys.executable, "-m", "pytest_web", "dashboard", "--port", str(port)]
+    return start_serving([*command, "--data", str(data), *args], token, full_env, data)
 
 
 def kill(server: Server) -> None:

@@ -106,12 +106,24 @@ def launch_server(repo: Path, *args: str, env: dict[str, str] | None = None) -> 
     temporary_data = None
     if "PYTEST_WEB_DATA" not in (env or {}) and "--data" not in args:
         temporary_data = full_env["PYTEST_WEB_DATA"] = tempfile.mkdtemp(prefix="pytest-web-data-")
+    command = [sys.executable, "-m", "pytest_web", str(repo), "--port", "0", *args]
+    return start_serving(command, token, full_env, repo, temporary_data)
+
+
+def start_serving(
+    command: list[str],
+    token: str,
+    env: dict[str, str],
+    where: Path,
+    temporary_data: str | None = None,
+) -> Server:
+    """Start a pytest-web command that serves, and read the address it prints."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "pytest_web", str(repo), "--port", "0", *args],
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=full_env,
+        env=env,
         start_new_session=True,
     )
     lines: list[str] = []
@@ -124,12 +136,12 @@ def launch_server(repo: Path, *args: str, env: dict[str, str] | None = None) -> 
         lines.append(line)
         found = re.search(r"open (http://\S+?)/\?token=", line)
         if found:
-            server = Server(found.group(1), token, repo, process, lines, temporary_data)
+            server = Server(found.group(1), token, where, process, lines, temporary_data)
             threading.Thread(target=_drain, args=(process, lines), daemon=True).start()
             _wait_ready(server)
             return server
     process.kill()
-    raise AssertionError("pytest-web did not start:\n" + "".join(lines))
+    raise AssertionError(f"{' '.join(command[2:4])} did not start:\n" + "".join(lines))
 
 
 def _drain(process: subprocess.Popen, lines: list[str]) -> None:
