@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -96,9 +97,25 @@ def finished_run(hub: Hub, outcomes: dict[str, str] | None = None) -> Run:
 def make_active(runner: Runner, run: Run, workdir: Path) -> subprocess.Popen[bytes]:
     """Make `run` the runner's active run, as if its pytest were running: a `sleep` in its own
     session stands in for pytest, so cancelling it signals only that process group."""
-    process = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", STAND_IN], start_new_session=True, stdout=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    process.stdout.readline()  # SIGINT is its default now, whatever this process had
+    process.stdout.close()
     runner.active = Active(run, process, str(workdir))
     return process
+
+
+STAND_IN = """
+import signal, time
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+print("ready", flush=True)
+time.sleep(60)
+"""
+"""pytest's stand-in: SIGINT ends it, even when the test process that starts it ignores or
+blocks SIGINT (a child inherits both)."""
 
 
 def row_outcomes(html: str) -> dict[int, str]:
