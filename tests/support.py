@@ -155,9 +155,9 @@ def _wait_ready(server: Server) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if server.api("GET", "/api/runs", timeout=2).status_code == 200:
+            if server.api("GET", "/api/runs", timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or a loaded machine
             time.sleep(0.1)
     raise AssertionError("pytest-web never answered")
 
