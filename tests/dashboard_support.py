@@ -135,6 +135,12 @@ def kill(server: Server) -> None:
 SHARD_ENV_PREFIXES = ("PYTEST_WEB_", "GITHUB_", "GITLAB_", "CI_", "BUILDKITE", "CIRCLE", "JENKINS")
 
 
+def pytest_command(*extra: str) -> list[str]:
+    """pytest as a CI shard runs it, with the plugin loaded and `extra` after."""
+    plugin = ["-p", "no:cacheprovider", "-p", "pytest_web_plugin"]
+    return [sys.executable, "-m", "pytest", "-q", *plugin, *extra]
+
+
 def start_shard(
     folder: Path, url: str, shard: str, *args: str, token: str = UPLOAD, run_key: str = "run-1"
 ) -> subprocess.Popen[str]:
@@ -142,21 +148,13 @@ def start_shard(
     env = {k: v for k, v in os.environ.items() if not k.startswith(SHARD_ENV_PREFIXES)}
     env.update(PYTEST_WEB_UPLOAD_TOKEN=token, PYTHONPATH=str(ROOT / "plugin"))
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "pytest_web_plugin",
+        pytest_command(
             f"--web-stream={url}",
             f"--web-project={PROJECT}",
             f"--web-run-key={run_key}",
             f"--web-shard={shard}",
             *args,
-        ],
+        ),
         cwd=folder,
         env=env,
         stdout=subprocess.PIPE,
