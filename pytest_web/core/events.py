@@ -54,7 +54,8 @@ class _Numbered(TypedDict, total=False):
     """The run id the server gave (live runs only)."""
     source: str
     """Where the event came from when a run has several: the shard of a CI run (set by the
-    server from the request, never taken from the event), or the result file of a `test_end`.
+    server from the request, never taken from the event), or the result file of a `test_end`
+    or a `collect_error`.
     Numbers `i` count per source."""
 
 

@@ -125,9 +125,9 @@ class RunState(RunData):
 
     def _on_collect_error(self, event: CollectError) -> None:
         """Every report counts, as in pytest's summary (under xdist each worker that collects a
-        broken module reports it); the page lists each node once. Over a CI run's shards a
-        module counts once, as a test does (the shard that reported it first), while each
-        shard's own counts keep its summary's."""
+        broken module reports it); the page lists each node once. Over sources (a CI run's
+        shards, result files merged) a module counts once, as a test does (the source that
+        reported it first), while each shard's own counts keep its summary's."""
         nodeid = event.get("nodeid", "")
         self._shard_counts(event, ["error"])
         source = event.get("source", "")

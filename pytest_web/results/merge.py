@@ -92,9 +92,7 @@ def merged_events(files: list[ResultFile], state: RunState) -> Iterator[Event]:
     }
     ended = 0
     statuses: list[int] = []
-    broken: set[str] = set()  # modules earlier files could not collect
     for result in files:
-        seen = set(broken)
         fallback = inferred_status(result) if result.format == "junit" else 1
         events, result.events = result.events, []  # each event is let go once folded: the
         events.reverse()  # file and the run are not both held whole (1,000,000 tests)
@@ -105,11 +103,8 @@ def merged_events(files: list[ResultFile], state: RunState) -> Iterator[Event]:
                 status = event.get("exitstatus")
                 statuses.append(status if isinstance(status, int) else fallback)
                 continue
-            if event["type"] == "collect_error":  # counted per report within a session, but
-                nodeid = event.get("nodeid", "")  # once over files: as a test is, by node id
-                if nodeid in seen:
-                    continue
-                broken.add(nodeid)
+            if event["type"] == "collect_error":  # its file: the fold counts a module once
+                event["source"] = result.path  # over sources, every report within one
             if event["type"] == "collection":
                 nodeids = dict.fromkeys([*state.tests, *event.get("nodeids", ())])
                 yield {**event, "nodeids": list(nodeids)}
