@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from pytest_web.core.events import RUN_HEADER, SECRET_HEADER
 from pytest_web.core.hub import Run
+from pytest_web.web.routes.ingest import depth_within
 
 URL = "/internal/event"
 
@@ -100,3 +101,19 @@ def test_events_within_the_depth_are_taken(anonymous: FlaskClient, active_run: R
         content_type="application/json",
     )
     assert response.status_code == 202 and response.json == {"accepted": 1}
+
+
+@pytest.mark.parametrize(
+    ("value", "depth"),
+    [
+        (1, 0),
+        ([], 1),
+        ([1, "a", None], 1),
+        ({"a": [1, {"b": 2}]}, 3),
+        ([{"a": 1}, [[[]]], "x"], 4),
+        (json.loads(nested(9)), 9),
+    ],
+)
+def test_depth_within_counts_the_deepest_container(value: object, depth: int) -> None:
+    assert depth_within(value, depth)
+    assert depth == 0 or not depth_within(value, depth - 1)
