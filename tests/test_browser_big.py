@@ -49,7 +49,9 @@ def test_a_big_run_holds_few_rows_and_answers_a_click_while_it_runs(
     expect(page.locator("details.g.lazy")).to_have_count(FILES, timeout=60_000)
     assert rows_in_page(page) == 0  # the files are closed and hold no rows yet
     group = page.locator("details.g.lazy").nth(3)
-    group.locator("summary").click()
+    with page.expect_request(lambda r: "/group/" in r.url) as opening:
+        group.locator("summary").click()
+    assert opening.value.headers.get("x-tab")  # so the stream sends this tab the group's rows
     expect(group.locator("li.t")).to_have_count(PER_FILE)
     group.locator("li.t .name").nth(50).click()
     expect(page.locator("#detail h2")).to_have_text("test_case[50]")

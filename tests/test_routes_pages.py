@@ -25,7 +25,7 @@ def test_the_empty_page_offers_fetch_and_run_and_listens_from_the_start(
     assert response.text.startswith(PAGE_START)
     assert '<section id="empty"' in response.text
     assert 'id="run-all"' in response.text and 'id="fetch"' in response.text
-    assert 'hx-sse:connect="/events?last="' in response.text
+    assert re.search(r'hx-sse:connect="/events\?last=&amp;tab=[0-9a-f]{16}"', response.text)
 
 
 def test_the_page_shows_the_current_run_and_streams_from_its_last_event(
@@ -34,7 +34,7 @@ def test_the_page_shows_the_current_run_and_streams_from_its_last_event(
     run = finished_run(services(app).hub)
     html = client.get("/").text
     assert f'<section id="run-view" data-run="{run.id}" data-status="finished">' in html
-    assert f'hx-sse:connect="/events?last={run.id}:{run.state.seq}"' in html
+    assert f'hx-sse:connect="/events?last={run.id}:{run.state.seq}&amp;tab=' in html
     assert row_outcomes(html) == {0: "passed", 1: "failed", 2: "passed", 3: "passed", 4: "passed"}
 
 

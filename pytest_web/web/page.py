@@ -11,6 +11,7 @@ from pytest_web.web.actions import current_collection, history_of, latest_kept, 
 from pytest_web.web.htmx import is_htmx
 from pytest_web.web.run_form import form_state, unavailable
 from pytest_web.web.services import services
+from pytest_web.web.tree_view import listed_rows
 from pytest_web.web.url_state import UrlState
 
 
@@ -48,10 +49,16 @@ def page_context(main: Run | None = None, **extra: Any) -> dict[str, Any]:
         if test is not None and "test" not in extra:
             context.update(test=test, **history_of(test.nodeid, shown))
     context["event_id"] = f"{current.id}:{current.state.seq}" if current else ""
-    context["stream_url"] = f"/events?last={context['event_id']}"
+    context["tab"] = services().tabs.new()
+    if shown is not None:
+        rows = listed_rows(context["start"].items, context["visible"])
+        services().tabs.shown(context["tab"], shown.id, rows)
+    context["stream_url"] = f"/events?last={context['event_id']}&tab={context['tab']}"
     if dashboard:
         context["stream_url"] = (
-            f"/events?run={main.id}&last={main.id}:{main.state.seq}" if main else ""
+            f"/events?run={main.id}&last={main.id}:{main.state.seq}&tab={context['tab']}"
+            if main
+            else ""
         )
     context.update(extra)
     return context

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from pytest_web.web.tree_view import (
     filter_counts,
     filters_inside,
     group_counts,
+    listed_rows,
     show_choice,
     shown_tests,
     tree_start,
@@ -254,16 +255,19 @@ class Renderer:
             parts.append(f'<div hx-swap-oob="beforeend target:#tree swap:1ms">{groups}</div>')
         return parts
 
-    def delta_parts(self, run: Run, seq: int) -> list[str]:
-        """What changed after `seq`, as messages: one delta, or the whole view in parts."""
+    def listed(self, run: Run) -> set[str]:
+        """The node ids whose rows the run's whole view (`snapshot`) lists."""
+        view = self.view(run)
+        return listed_rows(tree_start(view.tree, None, len(view.tests), False).items, None)
+
+    def delta_parts(self, run: Run, seq: int, held: Container[str] | None = None) -> list[str]:
+        """What changed after `seq`, as messages: one delta, or the whole view in parts. Only
+        the rows of `held` are sent (a tab's: see `tabs`), or every row."""
         if run.structure_at(seq) != run.state.structure:
             return self.snapshot_parts(run)
-        tests = self.view(run).tests
-        touched = sorted(
-            (tests[n] for n in self._touched(run, seq) if n in tests), key=lambda t: t.index
-        )
+        touched = sorted(self._rows(run, seq, held), key=lambda t: t.index)
         if len(touched) <= DELTA_ROWS:
-            return [self.delta(run, seq)]
+            return [self._delta(run, seq, touched)]
         parts = [self._delta(run, seq, touched[:DELTA_ROWS])]
         status = self.macro("status")
         for start in range(DELTA_ROWS, len(touched), DELTA_ROWS):
@@ -275,6 +279,14 @@ class Renderer:
     def _touched(run: Run, seq: int) -> set[str]:
         return set().union(*(c.touched for c in run.since(seq)))
 
+    def _rows(self, run: Run, seq: int, held: Container[str] | None) -> list[TestResult]:
+        """The tests touched after `seq` whose rows are sent: those in `held`, or all."""
+        tests = self.view(run).tests
+        touched = self._touched(run, seq)
+        if held is not None:
+            touched = {n for n in touched if n in held}
+        return [tests[n] for n in touched if n in tests]
+
     def changed_filters(self, run: Run, seq: int) -> list[str]:
         """The status filters whose tests changed after `seq`: those the touched tests now fall
         under, and 'running', which each of them was under before it ended."""
@@ -283,9 +295,11 @@ class Renderer:
         found = {FILTER_OF.get(tests[n].outcome, "") for n in touched if n in tests}
         return sorted(found - {""} | ({"running"} if touched else set()))
 
-    def delta(self, run: Run, seq: int, output: bool = True) -> str:
-        """A message with what changed after `seq`: rows, their groups, the head, new output
-        (`output`: a tab's request to catch up has its output already).
+    def delta(
+        self, run: Run, seq: int, output: bool = True, held: Container[str] | None = None
+    ) -> str:
+        """A message with what changed after `seq`: rows (of `held`, or all), their groups, the
+        head, new output (`output`: a tab's request to catch up has its output already).
 
         When the set of tests changed since `seq` (a new run, the collection arrived), the
         message replaces the whole view instead.
@@ -293,9 +307,7 @@ class Renderer:
         state = run.state
         if run.structure_at(seq) != state.structure:
             return self.snapshot(run)
-        tests = self.view(run).tests
-        touched = [tests[n] for n in self._touched(run, seq) if n in tests]
-        return self._delta(run, seq, touched, output)
+        return self._delta(run, seq, self._rows(run, seq, held), output)
 
     def _delta(self, run: Run, seq: int, rows: list[TestResult], output: bool = True) -> str:
         """The head, `rows`' statuses, the summaries of every group touched after `seq`, the

@@ -13,6 +13,7 @@ from pytest_web.pytest_run.runner import Runner
 from pytest_web.web.ci_runs import CiRuns
 from pytest_web.web.render import Renderer
 from pytest_web.web.settings import Settings
+from pytest_web.web.tabs import Tabs
 from pytest_web.web.throttle import Throttle
 from pytest_web.web.watching import Watching
 
@@ -42,6 +43,8 @@ class Services:
     """Held while a `pytest --collect-only` runs: one collection at a time."""
     ci: CiRuns | None = None
     """The dashboard's CI runs (`pytest-web dashboard` only)."""
+    tabs: Tabs = field(default_factory=Tabs)
+    """The rows each open tab holds, so its live updates carry only those."""
 
 
 def services(app: Flask | None = None) -> Services:

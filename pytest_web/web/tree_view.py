@@ -169,3 +169,16 @@ def opens(narrowed: bool, items: list[tuple[str, object, int]]) -> bool:
     """Whether the groups on a page of a lazy group start open: when a search or a filter
     narrows the tree, or when the page holds few tests."""
     return narrowed or sum(count for _, _, count in items) <= OPEN_ROWS
+
+
+def listed_rows(items: list[tuple[str, Any, int]], visible: set[str] | None) -> set[str]:
+    """The node ids whose rows a tree's start or a group's page lists (`tree_start`, `page_of`):
+    its rows and its whole groups' tests that are visible, not the tests of lazy groups."""
+    found: set[str] = set()
+    for kind, child, _ in items:
+        if kind == "row":
+            found.add(child.nodeid)
+        elif kind == "group":
+            nodeids = child.nodeids
+            found.update(nodeids if visible is None else (n for n in nodeids if n in visible))
+    return found

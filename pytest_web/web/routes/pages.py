@@ -8,17 +8,18 @@ from typing import Any
 from flask import Blueprint, Response, abort, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
+from pytest_web.core.hub import Run
 from pytest_web.core.outcomes import FAILED
 from pytest_web.pytest_run.selection import SelectionError, parse_selection
 from pytest_web.web import actions
 from pytest_web.web.actions import latest_kept
 from pytest_web.web.durations import slowest
-from pytest_web.web.htmx import is_htmx
+from pytest_web.web.htmx import is_htmx, tab
 from pytest_web.web.page import page_context, render_page_or
 from pytest_web.web.run_form import options_from
 from pytest_web.web.run_view import failing_tests
 from pytest_web.web.services import services
-from pytest_web.web.tree_view import find_group, opens, page_of
+from pytest_web.web.tree_view import find_group, listed_rows, opens, page_of
 from pytest_web.web.url_state import UrlState
 
 bp = Blueprint("pages", __name__)
@@ -35,7 +36,9 @@ def index() -> ResponseReturnValue:
 def tests() -> ResponseReturnValue:
     actions.discover_tests(request.args.get("k"), request.args.get("m"))
     run = actions.find_run(actions.COLLECTED_ID)
-    html = render_page_or("_run.html", **services().renderer.run_context(run))
+    context = services().renderer.run_context(run)
+    _shown(run, context)
+    html = render_page_or("_run.html", **context)
     if is_htmx():  # a successful fetch clears an earlier error
         html += render_template("_notice.html", message="", oob=True)
     return html
@@ -44,7 +47,13 @@ def tests() -> ResponseReturnValue:
 @bp.get("/runs/<run_id>")
 def show_run(run_id: str) -> ResponseReturnValue:
     run, context = view_context(run_id)
+    _shown(run, context)
     return render_page_or("_run.html", main=run, **context)
+
+
+def _shown(run: Run, context: dict[str, Any]) -> None:
+    """The requesting tab's view of the run is replaced by the tree of `context`."""
+    services().tabs.shown(tab(), run.id, listed_rows(context["start"].items, context["visible"]))
 
 
 def view_context(run_id: str) -> tuple[Any, dict[str, Any]]:
@@ -58,7 +67,8 @@ def view_context(run_id: str) -> tuple[Any, dict[str, Any]]:
 @bp.get("/runs/<run_id>/tree")
 def tree(run_id: str) -> ResponseReturnValue:
     """The tree for a search and a status filter: only the tests they keep."""
-    _, context = view_context(run_id)
+    run, context = view_context(run_id)
+    _shown(run, context)
     return render_template("_tree.html", **context)
 
 
@@ -71,6 +81,7 @@ def group_rows(run_id: str, group_id: str) -> ResponseReturnValue:
     if group is None:
         abort(404, "no such group in this run")
     items, more = page_of(group, context["tests"], context["visible"], offset)
+    services().tabs.added(tab(), run.id, listed_rows(items, context["visible"]))
     left = len(group.children) - more if more else 0
     opened = opens(context["visible"] is not None, items)
     return render_template(
@@ -85,7 +96,10 @@ def since(run_id: str, seq: int) -> ResponseReturnValue:
     run = actions.find_run(run_id)
     if not 0 <= seq <= run.state.seq:
         abort(404, "no such point in this run")
-    return services().renderer.delta(run, seq, output=False)
+    held = services().tabs.held(tab(), run.id)
+    if run.structure_at(seq) != run.state.structure:  # the whole view comes again
+        services().tabs.shown(tab(), run.id, services().renderer.listed(run))
+    return services().renderer.delta(run, seq, output=False, held=held)
 
 
 @bp.get("/runs/<run_id>/failures")

@@ -13,6 +13,7 @@ from pytest_web.core.hub import Hub, Run
 from pytest_web.core.sse import PING, ServerSentEvent, parse_event_id
 from pytest_web.web.render import Renderer
 from pytest_web.web.services import services
+from pytest_web.web.tabs import Tabs
 
 bp = Blueprint("stream", __name__)
 
@@ -39,9 +40,13 @@ def event_stream(
     renderer: Renderer,
     cursor: tuple[str, int] | None,
     follow: Callable[[], Run | None] | None = None,
+    tabs: Tabs | None = None,
+    tab: str | None = None,
 ) -> Iterator[str]:
     """Snapshot or delta after `cursor`, then a delta per batch of changes, forever: of the
-    current run, or of the run `follow` finds (a dashboard's run page)."""
+    current run, or of the run `follow` finds (a dashboard's run page). With a tab known to
+    `tabs`, its deltas carry only the rows it holds."""
+    tabs = tabs or Tabs()
     hub.subscribers += 1
     try:
         yield str(ServerSentEvent(retry=1000))
@@ -56,10 +61,13 @@ def event_stream(
                 continue
             changed: list[str] = []
             if cursor and cursor[0] == run.id and cursor[1] < run.state.seq:
-                parts = renderer.delta_parts(run, cursor[1])
+                parts = renderer.delta_parts(run, cursor[1], tabs.held(tab, run.id))
                 changed = renderer.changed_filters(run, cursor[1])
+                if run.structure_at(cursor[1]) != run.state.structure:  # it was the whole view
+                    tabs.shown(tab, run.id, renderer.listed(run))
             else:  # a tab that showed another run empties its detail pane
                 parts = renderer.snapshot_parts(run, fresh=cursor is None or cursor[0] != run.id)
+                tabs.shown(tab, run.id, renderer.listed(run))
             seq = run.state.seq
             cursor = (run.id, seq)
             for part in parts[:-1]:  # without an id: a reconnect in between starts over
@@ -81,7 +89,8 @@ def events() -> ResponseReturnValue:
     hub = services().hub
     run_id = request.args.get("run", "")[:100] if services().settings.dashboard else ""
     follow = (lambda: hub.get(run_id)) if run_id else None
-    stream = event_stream(hub, services().renderer, cursor, follow)
+    tab = request.args.get("tab", "")[:100] or None
+    stream = event_stream(hub, services().renderer, cursor, follow, services().tabs, tab)
     return Response(
         stream,
         mimetype="text/event-stream",
