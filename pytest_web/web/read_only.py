@@ -16,8 +16,8 @@ from flask import Flask, abort, request
 from pytest_web.core.hub import Run
 from pytest_web.core.tree import Tree
 from pytest_web.results.merge import Results
-from pytest_web.web.render import prepare as prepare_run
 from pytest_web.web.services import services
+from pytest_web.web.view_cache import prepare as prepare_run
 
 LOADED: Results | None = None
 """What `pytest-web view` opened; the gunicorn worker inherits it."""
