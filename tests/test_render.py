@@ -172,3 +172,13 @@ def test_each_collection_gets_its_own_tree(renderer: Renderer) -> None:
     assert renderer.tree(first.state).roots[0].nodeids == DEMO_IDS[2:4]
     assert [n for g in renderer.tree(second.state).roots for n in g.nodeids] == DEMO_IDS
     assert row_names(renderer.run_view(second)) == DEMO_IDS
+
+
+def test_a_snapshot_morphs_the_watch_form_with_its_scopes(renderer: Renderer, hub: Hub) -> None:
+    """The stream renders outside a request (no context processor): a watch form without its
+    options, morphed in, left the page's scope box empty after every run."""
+    snapshot = renderer.snapshot_parts(finished_run(hub))[0]
+    form = re.search(r'<form id="watch-form" hx-swap-oob="outerMorph".*?</form>', snapshot, re.S)
+    assert form, "the snapshot carries no watch form"
+    options = re.findall(r'<option value="(\w+)"( selected)?>', form.group(0))
+    assert options == [("affected", " selected"), ("failed", ""), ("all", "")]

@@ -19,6 +19,7 @@ from pytest_web.core.outcomes import (
     status_class,
 )
 from pytest_web.core.tree import in_file, test_label
+from pytest_web.pytest_run.watch import SCOPES
 from pytest_web.web.detail_view import (
     reason,
     rerun_line,
@@ -144,6 +145,7 @@ def configure(env: Environment) -> Environment:
         editor=Editor(),
         theme="",
         THEMES=THEMES,
+        SCOPES=SCOPES,
         KEYS=KEYS,
         FORM_FLAGS=FLAGS,
         FORM_NUMBERS=NUMBERS,

@@ -36,7 +36,6 @@ def preferences() -> dict[str, Any]:
         ),
         "EDITOR_NAMES": list(EDITORS),
         "editor_choice": editor_choice,
-        "SCOPES": SCOPES,
     }
 
 
