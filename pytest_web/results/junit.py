@@ -157,10 +157,13 @@ def read(stream: Any, result: ResultFile) -> Iterator[Event]:
     yield {"type": "session_start", "time": min(times) if times else None}
     yield from handler.collect_errors
     more = handler.more
-    for nodeid, first in handler.tests.items():
-        yield first
+    nodeids, firsts = list(handler.tests), list(handler.tests.values())
+    handler.tests = {}  # each test let go once folded: the file and the run not both held whole
+    firsts.reverse()
+    for nodeid in nodeids:
+        yield firsts.pop()
         if nodeid in more:
-            yield from more[nodeid]
+            yield from more.pop(nodeid)
     yield {"type": "session_end", "exitstatus": None, "time": max(times) if times else None}
 
 
