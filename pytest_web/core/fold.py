@@ -212,9 +212,11 @@ class RunState(RunData):
         """A test first heard of at its end (most tests of a result file): made as it ended."""
         outcome = worst(after) or "notrun"
         tests = self.tests
-        test = tests[nodeid] = TestResult(nodeid, len(tests), outcome, file_of(nodeid))
-        test.duration, test.phases, test.worker = duration, phases, event.get("worker")
-        test.source = event.get("source") or ""
+        worker, source = event.get("worker"), event.get("source") or ""
+        test = TestResult(
+            nodeid, len(tests), outcome, file_of(nodeid), None, duration, worker, phases, source
+        )
+        tests[nodeid] = test
         self.tallies[outcome] += 1
         self.structure += 1
         if "location" in event:

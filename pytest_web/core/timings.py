@@ -68,20 +68,24 @@ def timings(phases: Sequence[Phase]) -> Sequence[Phase]:
     `clean.phase`, made their types sure); else as given."""
     if phases.__class__ is not list or not phases:
         return phases
-    shape = []
-    durations = []
-    for phase in phases:
+    if len(phases) == 1:  # a JUnit testcase's
+        phase = phases[0]
         if len(phase) != 3:
             return phases
-        shape.append((phase["when"], phase["outcome"]))
-        durations.append(phase["duration"])
-    key = tuple(shape)
+        key: Shape = ((phase["when"], phase["outcome"]),)
+        durations: tuple[float, ...] = (phase["duration"],)
+    else:
+        for phase in phases:
+            if len(phase) != 3:
+                return phases
+        key = tuple([(p["when"], p["outcome"]) for p in phases])
+        durations = tuple([p["duration"] for p in phases])
     shared = _SHAPES.get(key)
     if shared is None:
         if len(_SHAPES) >= MAX_SHAPES:
             return phases
         shared = _SHAPES[key] = key
-    return Timings(shared, tuple(durations))
+    return Timings(shared, durations)
 
 
 def counted(found: Timings) -> list[str]:

@@ -33,6 +33,8 @@ RESULTS = ("failure", "error", "skipped")
 KEPT = frozenset({*RESULTS, "system-out", "system-err"})
 MAX_CHILDREN = 100
 """Result and output elements read per testcase; more are skipped."""
+KNOWN = 10_000
+"""Classnames and times whose reading is kept, per file."""
 
 
 class Child:
@@ -94,6 +96,11 @@ class Handler:
         """The testcases after the first, of tests read more than once."""
         self.collect_errors: list[CollectError] = []
         self.times: list[float] = []
+        self.prefixes: dict[str, str] = {}
+        """`node_prefix` of each classname seen (a file's tests share theirs)."""
+        self.durations: dict[str | None, float] = {}
+        """`clean.duration` of each `time` seen: pytest writes them to the millisecond, so a
+        million tests have a few thousand."""
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
 
@@ -203,10 +210,20 @@ def testcase(handler: Handler, case: dict[str, str], children: list[Child]) -> N
     if not name:
         return
     if classname and not file:
-        nodeid = node_prefix(classname, None) + "::" + name
+        prefix = handler.prefixes.get(classname)
+        if prefix is None:
+            prefix = node_prefix(classname, None)
+            if len(handler.prefixes) < KNOWN:
+                handler.prefixes[classname] = prefix
+        nodeid = prefix + "::" + name
     else:
         nodeid = nodeid_of(classname or "", name, file)
-    duration = clean.duration(case.get("time"))
+    time = case.get("time")
+    duration = handler.durations.get(time)
+    if duration is None:
+        duration = clean.duration(time)
+        if len(handler.durations) < KNOWN:
+            handler.durations[time] = duration
     if not children and not file:  # the common case: a pass
         phase: Phase = {"when": "call", "outcome": "passed", "duration": duration}
         passed: TestEnd = {
