@@ -12,6 +12,7 @@ its shards (`shards.CiRun`).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -30,13 +31,7 @@ from pytest_web.core.events import (
     TestEnd,
     TestStart,
 )
-from pytest_web.core.outcomes import (
-    PENDING,
-    RERUN,
-    categories,
-    subtest_counted,
-    worst,
-)
+from pytest_web.core.outcomes import PENDING, RERUN, categories, subtest_counted, worst
 from pytest_web.core.run_data import RunData
 from pytest_web.core.shards import ci_event
 from pytest_web.core.test_record import Attempt, TestResult, keep_attempt, keep_subtest
@@ -106,21 +101,24 @@ class RunState(RunData):
             for nodeid in new:
                 self._test(nodeid).source = source
             return set(new)
-        known = self.tests
-        self.tests = {}
+        known, queued = self.tests, 0
+        tests: dict[str, TestResult] = {}
+        self.tests = tests
         for nodeid in nodeids:
-            found = known.pop(nodeid, None)
+            found = known.pop(nodeid, None) if known else None
             if found is None:
-                found = TestResult(nodeid, 0, file=file_of(nodeid))
-                self.tallies[found.outcome] += 1
-            self.tests[nodeid] = found
-        self.tests.update(known)
+                found = TestResult(nodeid, len(tests), "queued", file_of(nodeid))
+                queued += 1
+            found.index = len(tests)
+            tests[nodeid] = found
+        self.tallies["queued"] += queued
+        for nodeid, found in known.items():  # ended before the collection came: after it
+            found.index = len(tests)
+            tests[nodeid] = found
         locations = event.get("locations")
         if locations:  # a discovery knows every test's place before it runs
-            for test, location in zip(self.tests.values(), locations, strict=False):
+            for test, location in zip(tests.values(), locations, strict=False):
                 self._locate(test, location)
-        for index, test in enumerate(self.tests.values()):
-            test.index = index
         self.structure += 1
         return set(self.tests)
 
@@ -143,7 +141,7 @@ class RunState(RunData):
 
     def _locate(self, test: TestResult, location: Location | None) -> None:
         if location and len(location) >= 2:
-            test.file = str(location[0])
+            test.file = sys.intern(str(location[0]))  # a file's tests share one string
             line = location[1]
             test.line = line + 1 if isinstance(line, int) and not isinstance(line, bool) else None
 

@@ -159,7 +159,7 @@ def _merged(
             elif event["type"] == "collect_error":  # its file: the fold counts a module once
                 failed = 1  # over sources, every report within one
                 event["source"] = result.path
-            elif event["type"] == "collection":
+            elif event["type"] == "collection" and state.tests:  # after the tests known
                 nodeids = dict.fromkeys([*state.tests, *event.get("nodeids", ())])
                 yield {**event, "nodeids": list(nodeids)}
                 continue
