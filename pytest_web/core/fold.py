@@ -12,7 +12,6 @@ its shards (`shards.CiRun`).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -20,7 +19,6 @@ from pytest_web.core.events import (
     CollectError,
     Collection,
     Event,
-    Location,
     Output,
     Phase,
     RunCreated,
@@ -34,8 +32,8 @@ from pytest_web.core.events import (
 from pytest_web.core.outcomes import PENDING, RERUN, categories, subtest_counted, worst
 from pytest_web.core.run_data import RunData
 from pytest_web.core.shards import ci_event
-from pytest_web.core.test_record import Attempt, TestResult, keep_attempt, keep_subtest
-from pytest_web.core.timings import Timings, counted, timings
+from pytest_web.core.test_record import Attempt, TestResult, keep_attempt, keep_subtest, locate
+from pytest_web.core.timings import reports
 from pytest_web.core.tree import file_of
 
 
@@ -118,7 +116,7 @@ class RunState(RunData):
         locations = event.get("locations")
         if locations:  # a discovery knows every test's place before it runs
             for test, location in zip(tests.values(), locations, strict=False):
-                self._locate(test, location)
+                locate(test, location)
         self.structure += 1
         return set(self.tests)
 
@@ -139,15 +137,9 @@ class RunState(RunData):
         self.counts["error"] += 1
         self.structure += 1
 
-    def _locate(self, test: TestResult, location: Location | None) -> None:
-        if location and len(location) >= 2:
-            test.file = sys.intern(str(location[0]))  # a file's tests share one string
-            line = location[1]
-            test.line = line + 1 if isinstance(line, int) and not isinstance(line, bool) else None
-
     def _on_test_start(self, event: TestStart) -> set[str]:
         test = self._test(event.get("nodeid", ""))
-        self._locate(test, event.get("location"))
+        locate(test, event.get("location"))
         if "source" in event and not test.phases:  # the shard it runs on, till it ends
             test.source = event["source"]
         if test.outcome == "queued":
@@ -158,17 +150,14 @@ class RunState(RunData):
         """The hot path of a 1,000,000-test file: each step is skipped when it has nothing to
         do, and a test's first end (most tests have no other) takes the shortest way."""
         nodeid = event.get("nodeid", "")
-        phases = timings(event.get("phases") or [])
-        if isinstance(phases, Timings):  # most tests: their categories known by their shape
-            duration, after = sum(phases.durations), counted(phases)
-        else:
-            duration, after = sum([p["duration"] for p in phases]), categories(phases)
+        phases, duration, after = reports(event.get("phases") or [])
         test = self.tests.get(nodeid)
-        if test is None and RERUN not in after and self.kind != "ci":
-            return self._new(nodeid, event, phases, duration, after)
+        if (test is None or not (test.phases or test.attempts)) and RERUN not in after:
+            if self.kind != "ci":  # a test's first end (most have no other): the shortest way
+                return self._first_end(test, nodeid, event, phases, duration, after)
         test = test or self._test(nodeid)
         if "location" in event:
-            self._locate(test, event["location"])
+            locate(test, event["location"])
         worker = event.get("worker")
         source = event.get("source")
         if self.kind == "ci":
@@ -199,26 +188,35 @@ class RunState(RunData):
                     counts.pop(name, None)  # no zero entries
         return {test.nodeid}
 
-    def _new(
+    def _first_end(
         self,
+        test: TestResult | None,
         nodeid: str,
         event: TestEnd,
         phases: Sequence[Phase],
         duration: float,
         after: list[str],
     ) -> set[str]:
-        """A test first heard of at its end (most tests of a result file): made as it ended."""
+        """What `_on_test_end` does for a test without a result yet (made, if new, as it
+        ended), without the steps that would find nothing to do."""
         outcome = worst(after) or "notrun"
-        tests = self.tests
-        worker, source = event.get("worker"), event.get("source") or ""
-        test = TestResult(
-            nodeid, len(tests), outcome, file_of(nodeid), None, duration, worker, phases, source
-        )
-        tests[nodeid] = test
-        self.tallies[outcome] += 1
-        self.structure += 1
+        worker, source = event.get("worker"), event.get("source")
+        if test is None:
+            tests = self.tests
+            test = TestResult(
+                nodeid, len(tests), outcome, file_of(nodeid), None, duration, worker, phases
+            )
+            test.source = source or ""
+            tests[nodeid] = test
+            self.tallies[outcome] += 1
+            self.structure += 1
+        else:
+            test.phases, test.duration, test.worker = phases, duration, worker
+            self._set(test, outcome)
+            if source is not None:
+                test.source = source
         if "location" in event:
-            self._locate(test, event["location"])
+            locate(test, event["location"])
         counts = self.counts
         for name in after:
             counts[name] += 1

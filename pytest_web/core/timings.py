@@ -96,3 +96,11 @@ def counted(found: Timings) -> list[str]:
     if known is None:
         known = _COUNTED[shape] = categories(found)
     return known
+
+
+def reports(phases: Sequence[Phase]) -> tuple[Sequence[Phase], float, list[str]]:
+    """A test's reports as kept (`timings`), their total duration, and what they count."""
+    kept = timings(phases)
+    if isinstance(kept, Timings):  # most tests: what they count known by their shape
+        return kept, sum(kept.durations), counted(kept)
+    return kept, sum([p["duration"] for p in kept]), categories(kept)
