@@ -4,6 +4,7 @@ quadratic step fails the test whatever the machine's speed. Times live in bench/
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -102,6 +103,23 @@ def test_reading_a_junit_file_grows_linearly(tmp_path: Path) -> None:
             for n in range(count)
         )
         path.write_text(f'<testsuites><testsuite name="p">{cases}</testsuite></testsuites>')
+        return lambda: open_results([str(path)])
+
+    assert ratio(reading) < LINEAR
+
+
+def test_reading_a_recording_grows_linearly(tmp_path: Path) -> None:
+    """Folded as it is read: its collection, then each test's end."""
+
+    def reading(count: int) -> Callable[[], object]:
+        path = tmp_path / f"run{count}.jsonl"
+        ids = nodeids(count)
+        plain = [{"when": w, "outcome": "passed", "duration": 0.01} for w in ("setup", "call")]
+        events = [{"type": "session_start", "time": 1e9}, {"type": "collection", "nodeids": ids}]
+        events += [{"type": "test_end", "nodeid": n, "phases": plain} for n in ids]
+        events.append({"type": "session_end", "exitstatus": 0})
+        lines = (json.dumps({**event, "i": i}) for i, event in enumerate(events, start=1))
+        path.write_text("\n".join(lines) + "\n")
         return lambda: open_results([str(path)])
 
     assert ratio(reading) < LINEAR

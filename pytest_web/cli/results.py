@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import click
@@ -16,6 +18,7 @@ from pytest_web.history.queries import load_run, run_rows
 from pytest_web.results.merge import Results, open_results
 from pytest_web.web import read_only
 from pytest_web.web.report import render_report
+from pytest_web.web.run_form import unavailable
 from pytest_web.web.settings import data_dir_from_env
 
 FILES = click.argument("files", nargs=-1, required=True, metavar="FILE...")
@@ -44,10 +47,12 @@ def view(files: tuple[str, ...], host: str, port: int, allow_host: tuple[str, ..
     shards of one run: they merge by node id, and a test reported more than once keeps every
     attempt. A file that cannot be read is refused with the reason; the others still open."""
     token = token_from_env()  # a bad token fails before the files are read
+    asking = _ask_for_plugins()
     gc.disable()  # what is read now lives as long as the server: the collector need never scan
     results = _open(files)  # it (a first pass over 100,000 tests' objects alone takes 0.1 s)
     read_only.LOADED = results
     read_only.prepare(results)
+    asking.join()
     gc.freeze()
     gc.enable()
     warn_if_public(host, "can read these results")
@@ -60,6 +65,16 @@ def view(files: tuple[str, ...], host: str, port: int, allow_host: tuple[str, ..
         }
     )
     serve(host, port, token)
+
+
+def _ask_for_plugins() -> threading.Thread:
+    """The page asks which plugins the tests' Python has (`run_form.unavailable`: an
+    interpreter started per plugin, 0.3 s), and keeps the answer: asked here, on another core
+    while the files are read, the forked worker inherits it instead of asking on its first page."""
+    python = os.environ.get("PYTEST_WEB_PYTHON") or sys.executable
+    asking = threading.Thread(target=unavailable, args=(python,), daemon=True)
+    asking.start()
+    return asking
 
 
 @click.command(context_settings=HELP)

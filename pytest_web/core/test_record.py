@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_web.core.events import Phase
+from pytest_web.core.events import Location, Phase
 from pytest_web.core.outcomes import FLAKY_FAILURES, categories, longrepr_of
 
 SUBTESTS_SHOWN = 100
@@ -68,6 +69,15 @@ class TestResult:
         """Captured output, each section once (pytest repeats earlier ones in later phases)."""
         pairs = ((t, text) for p in self.phases for t, text in p.get("sections", []))
         return list(dict.fromkeys(pairs))
+
+
+def locate(test: TestResult, location: Location | None) -> None:
+    """Where `test` is, from pytest's location: its file (interned: a file's tests share one
+    string) and its 1-based line."""
+    if location and len(location) >= 2:
+        test.file = sys.intern(str(location[0]))
+        line = location[1]
+        test.line = line + 1 if isinstance(line, int) and not isinstance(line, bool) else None
 
 
 def keep_subtest(test: TestResult, phase: Phase, failed: bool) -> None:

@@ -33,6 +33,8 @@ RESULTS = ("failure", "error", "skipped")
 KEPT = frozenset({*RESULTS, "system-out", "system-err"})
 MAX_CHILDREN = 100
 """Result and output elements read per testcase; more are skipped."""
+KNOWN = 10_000
+"""Classnames and times whose reading is kept, per file."""
 
 
 class Child:
@@ -88,25 +90,45 @@ class Handler:
         self.case_depth = 0
         self.children: list[Child] = []
         self.child: Child | None = None
-        self.tests: dict[str, TestEnd] = {}
-        """Each test's first testcase (most tests have no other)."""
-        self.more: dict[str, list[TestEnd]] = {}
+        self.tests: dict[str, TestEnd | float] = {}
+        """Each test's first testcase (most tests have no other); a pass as its duration only,
+        made an event when it is folded: a million events held whole took 500 MB."""
+        self.more: dict[str, list[TestEnd | float]] = {}
         """The testcases after the first, of tests read more than once."""
         self.collect_errors: list[CollectError] = []
         self.times: list[float] = []
+        self.prefixes: dict[str, str] = {}
+        """`node_prefix` of each classname seen (a file's tests share theirs)."""
+        self.durations: dict[str | None, float] = {}
+        """`clean.duration` of each `time` seen: pytest writes them to the millisecond, so a
+        million tests have a few thousand."""
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
 
-    def add(self, nodeid: str, event: TestEnd) -> None:
+    def add(self, nodeid: str, event: TestEnd | float) -> None:
         if nodeid in self.tests:
             self.more.setdefault(nodeid, []).append(event)
         else:
             self.tests[nodeid] = event
 
     def last(self, nodeid: str) -> TestEnd | None:
-        """The test's latest testcase so far."""
+        """The test's latest testcase so far (a pass made an event, to be added to)."""
         more = self.more.get(nodeid)
-        return more[-1] if more else self.tests.get(nodeid)
+        found = more[-1] if more else self.tests.get(nodeid)
+        if isinstance(found, float):
+            found = self.event(nodeid, found)
+            if more:
+                more[-1] = found
+            else:
+                self.tests[nodeid] = found
+        return found
+
+    def event(self, nodeid: str, kept: TestEnd | float) -> TestEnd:
+        """The testcase's event (a pass is kept as its duration)."""
+        if not isinstance(kept, float):
+            return kept
+        phase: Phase = {"when": "call", "outcome": "passed", "duration": kept}
+        return {"type": "test_end", "nodeid": nodeid, "phases": [phase], "source": self.path}
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         self.count_element()
@@ -157,10 +179,14 @@ def read(stream: Any, result: ResultFile) -> Iterator[Event]:
     yield {"type": "session_start", "time": min(times) if times else None}
     yield from handler.collect_errors
     more = handler.more
-    for nodeid, first in handler.tests.items():
-        yield first
+    nodeids, firsts = list(handler.tests), list(handler.tests.values())
+    handler.tests = {}  # each test let go once folded: the file and the run not both held whole
+    firsts.reverse()
+    event = handler.event
+    for nodeid in nodeids:
+        yield event(nodeid, firsts.pop())
         if nodeid in more:
-            yield from more[nodeid]
+            yield from (event(nodeid, kept) for kept in more.pop(nodeid))
     yield {"type": "session_end", "exitstatus": None, "time": max(times) if times else None}
 
 
@@ -200,19 +226,22 @@ def testcase(handler: Handler, case: dict[str, str], children: list[Child]) -> N
     if not name:
         return
     if classname and not file:
-        nodeid = node_prefix(classname, None) + "::" + name
+        prefix = handler.prefixes.get(classname)
+        if prefix is None:
+            prefix = node_prefix(classname, None)
+            if len(handler.prefixes) < KNOWN:
+                handler.prefixes[classname] = prefix
+        nodeid = prefix + "::" + name
     else:
         nodeid = nodeid_of(classname or "", name, file)
-    duration = clean.duration(case.get("time"))
-    if not children and not file:  # the common case: a pass
-        phase: Phase = {"when": "call", "outcome": "passed", "duration": duration}
-        passed: TestEnd = {
-            "type": "test_end",
-            "nodeid": nodeid,
-            "phases": [phase],
-            "source": handler.path,
-        }
-        handler.add(nodeid, passed)
+    time = case.get("time")
+    duration = handler.durations.get(time)
+    if duration is None:
+        duration = clean.duration(time)
+        if len(handler.durations) < KNOWN:
+            handler.durations[time] = duration
+    if not children and not file:  # the common case: a pass, kept as its duration
+        handler.add(nodeid, duration)
         return
     found = next((child for child in children if child.tag in RESULTS), None)
     kind = found.tag if found else "passed"

@@ -5,6 +5,10 @@ tests merge by node id, and every attempt keeps the file it came from (see `fold
 run is finished when every file reached its session end, crashed otherwise. A file's collection
 adds its tests after the ones already known, so shards keep the order of the files. JUnit has no
 exit status: a file with failures or errors counts as 1, one with tests as 0, an empty one as 5.
+
+`open_results` folds each file as it is read: a million tests' events are never all held. The
+run's start, the earliest time in any file, is known once they are all read: a last
+`run_created` says it (with the files read), as the first one could not.
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ import gc
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from pytest_web.core.events import Event
+from pytest_web.core.events import Event, RunCreated
 from pytest_web.core.fold import RunState
 from pytest_web.core.shards import exit_status
-from pytest_web.results.read import read_file
+from pytest_web.results.read import open_file, read_file
 from pytest_web.results.source import Budget, ResultFile, ResultFileError
 
 RUN_ID = "results"
@@ -48,23 +53,55 @@ def open_results(paths: Iterable[str], run_id: str = RUN_ID) -> Results:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _open(paths, run_id)
+        unique = _unique(paths)
+        try:
+            return _streamed(unique, run_id)
+        except ResultFileError as error:  # refused partway, some of its events folded:
+            if len(unique) == 1:  # the others are read again, each whole before it is merged
+                return Results(None, errors=[error])
+            return _whole(unique, run_id)
     finally:
         if enabled:
             gc.enable()
 
 
-def _open(paths: Iterable[str], run_id: str) -> Results:
-    results = Results(None)
-    budget = Budget()  # every file of one command together
-    seen: set[str] = set()
+def _unique(paths: Iterable[str]) -> list[str]:
+    """Each file once, however it is named."""
+    seen: dict[str, str] = {}
     for path in paths:
         key = os.path.realpath(path) if "\0" not in str(path) else str(path)
-        if key in seen:
-            continue
-        seen.add(key)
+        seen.setdefault(key, str(path))
+    return list(seen.values())
+
+
+def _streamed(paths: list[str], run_id: str) -> Results:
+    """Each file folded as it is read; `ResultFileError` when one is refused partway."""
+    results = Results(None)
+    budget = Budget()  # every file of one command together
+
+    def opened() -> Iterator[tuple[ResultFile, Iterator[Event]]]:
+        for path in paths:
+            try:
+                result, events = open_file(path, budget)
+            except ResultFileError as error:  # refused before any of its events
+                results.errors.append(error)
+                continue
+            results.files.append(result)
+            yield result, events
+
+    state = RunState(run_id)
+    for event in _merged(opened(), state):
+        state.apply(event)
+    results.state = state if results.files else None
+    return results
+
+
+def _whole(paths: list[str], run_id: str) -> Results:
+    results = Results(None)
+    budget = Budget()
+    for path in paths:
         try:
-            results.files.append(read_file(str(path), budget))
+            results.files.append(read_file(path, budget))
         except ResultFileError as error:
             results.errors.append(error)
     if results.files:
@@ -80,56 +117,69 @@ def merge(files: list[ResultFile], run_id: str = RUN_ID) -> RunState:
 
 
 def merged_events(files: list[ResultFile], state: RunState) -> Iterator[Event]:
+    """The events that fold `files` (read whole) into one run, each to be applied to `state`
+    before the next is asked for; each file's events are let go as they are folded."""
+    return _merged(((f, _drained(f)) for f in files), state)
+
+
+def _drained(result: ResultFile) -> Iterator[Event]:
+    events, result.events = result.events, []  # the file and the run are not both held whole
+    events.reverse()
+    while events:
+        yield events.pop()
+
+
+def _merged(
+    files: Iterable[tuple[ResultFile, Iterator[Event]]], state: RunState
+) -> Iterator[Event]:
     """The events that fold `files` into one run, each to be applied to `state` before the next
     is asked for (a file's collection adds its tests after those `state` already knows)."""
-    times = [t for f in files for t in _times(f.events)]
-    yield {
-        "type": "run_created",
-        "kind": "results",
-        "selection": {"files": [f.path for f in files]},
-        "command": ["pytest-web", "view", *(f.path for f in files)],
-        "time": min(times) if times else None,
-    }
+    yield {"type": "run_created", "kind": "results"}
+    times: list[float] = []  # the earliest and the latest so far
     ended = 0
     statuses: list[int] = []
-    for result in files:
-        fallback = inferred_status(result) if result.format == "junit" else 1
-        events, result.events = result.events, []  # each event is let go once folded: the
-        events.reverse()  # file and the run are not both held whole (1,000,000 tests)
-        while events:
-            event = events.pop()
-            if event["type"] == "session_end":
+    read: list[ResultFile] = []
+    for result, events in files:
+        read.append(result)
+        failed = tests = 0  # what a JUnit file's exit status would have been
+        for event in events:
+            time = cast(Any, event).get("time")
+            if time is not None and _is_time(time):
+                times = [min(times[0], time), max(times[1], time)] if times else [time, time]
+            if event["type"] == "test_end":
+                tests += 1
+                if not failed and any(p["outcome"] == "failed" for p in event["phases"]):
+                    failed = 1
+            elif event["type"] == "session_end":
                 ended += 1
                 status = event.get("exitstatus")
+                fallback = (failed or (0 if tests else 5)) if result.format == "junit" else 1
                 statuses.append(status if isinstance(status, int) else fallback)
                 continue
-            if event["type"] == "collect_error":  # its file: the fold counts a module once
-                event["source"] = result.path  # over sources, every report within one
-            if event["type"] == "collection":
+            elif event["type"] == "collect_error":  # its file: the fold counts a module once
+                failed = 1  # over sources, every report within one
+                event["source"] = result.path
+            elif event["type"] == "collection" and state.tests:  # after the tests known
                 nodeids = dict.fromkeys([*state.tests, *event.get("nodeids", ())])
                 yield {**event, "nodeids": list(nodeids)}
                 continue
             yield event
-    if ended >= len(files):
+    yield _created(read, times[0] if times else None)
+    if ended >= len(read):
         yield {"type": "session_end", "exitstatus": exit_status(statuses)}
-    yield {"type": "run_exit", "returncode": None, "time": max(times) if times else None}
+    yield {"type": "run_exit", "returncode": None, "time": times[1] if times else None}
 
 
-def inferred_status(result: ResultFile) -> int:
-    """The exit status pytest would have had, for a file that does not say (JUnit)."""
-    if any(e["type"] == "collect_error" for e in result.events):
-        return 1
-    ends = 0
-    for event in result.events:
-        if event["type"] == "test_end":
-            ends += 1
-            if any(phase["outcome"] == "failed" for phase in event.get("phases", ())):
-                return 1
-    return 0 if ends else 5
+def _is_time(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 
 
-def _times(events: list[Event]) -> Iterable[float]:
-    for event in events:
-        value = event.get("time")
-        if isinstance(value, (int, float)) and value == value:
-            yield float(value)
+def _created(files: list[ResultFile], start: float | None) -> RunCreated:
+    """The run as known once its files are read: which they are, and its start."""
+    return {
+        "type": "run_created",
+        "kind": "results",
+        "selection": {"files": [f.path for f in files]},
+        "command": ["pytest-web", "view", *(f.path for f in files)],
+        "time": start,
+    }

@@ -29,7 +29,8 @@ MAX_XML_DEPTH = 32
 CHUNK = 64 * 1024
 MAX_TESTS_PER_FILE = 1_000_000
 """Test results (attempts included) per file: a 2 MB `.xz` can expand to 5.5 million. A million
-JUnit tests read and fold in about 7.5 s of CPU and 700 MB."""
+JUnit tests read and fold in about 7 s of CPU and 520 MB at most (a recording of them: 16 s and
+640 MB), on a 2-core machine shared with other jobs."""
 MAX_EVENTS_PER_FILE = 10_000_000
 """Records read per file: JSON lines, or XML elements."""
 MAX_TESTS_PER_REQUEST = 1_000_000
