@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from events import row_outcomes
@@ -12,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from pytest_web.results.merge import open_results
-from pytest_web.web import read_only
+from pytest_web.web import create_app, read_only, view_cache
 from pytest_web.web.services import services
-from support import JUNIT
+from support import JUNIT, TOKEN, app_config
 
 REFUSED = "read-only: this server shows result files and runs nothing"
 NODEIDS = [
@@ -106,3 +107,37 @@ def test_watch_mode_cannot_be_switched_on(viewer: FlaskClient) -> None:
     assert response.status_code == 403
     assert response.get_json() == {"error": REFUSED}
     assert viewer.get("/api/watch").get_json()["enabled"] is False
+
+
+def test_the_first_page_uses_the_groups_prepared_before_the_fork(
+    tmp_path: Path, junit_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counts and total durations of the first groups are made before gunicorn forks: in the
+    worker they cost a million-test file's first page a second, and copies of its memory."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    app = create_app(app_config(repo, read_only=True))
+    results = open_results([str(junit_file)])
+    monkeypatch.setattr(read_only, "LOADED", results)
+    read_only.prepare(results)
+    assert read_only.PREPARED is not None
+    top = {group.id for group in read_only.PREPARED.tree.top}
+    computed: list[str] = []
+    for name in ("group_counts", "group_total"):
+        monkeypatch.setattr(view_cache, name, noting(getattr(view_cache, name), computed))
+    read_only.install(app, results)
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
+    page = client.get("/")
+    assert page.status_code == 200 and len(row_outcomes(page.text)) == 3
+    assert top and not top & set(computed)
+
+
+def noting(compute: Any, computed: list[str]) -> Any:
+    """`compute(tests, group)` that notes the group's id."""
+
+    def noted(tests: Any, group: Any) -> Any:
+        computed.append(group.id)
+        return compute(tests, group)
+
+    return noted

@@ -8,22 +8,22 @@ anything is answered 403.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from flask import Flask, abort, request
 
 from pytest_web.core.hub import Run
-from pytest_web.core.tree import Tree
 from pytest_web.results.merge import Results
 from pytest_web.web.services import services
+from pytest_web.web.view_cache import Prepared
 from pytest_web.web.view_cache import prepare as prepare_run
 
 LOADED: Results | None = None
 """What `pytest-web view` opened; the gunicorn worker inherits it."""
 
-PREPARED: tuple[Tree, dict[str, Counter[str]]] | None = None
-"""The loaded run's tree and first counts (`prepare`), made before the fork like `LOADED`."""
+PREPARED: Prepared | None = None
+"""The loaded run's tree and first groups' counts and totals, made before the fork like
+`LOADED`."""
 
 RUNS_PYTEST = frozenset({"pages.tests", "api.tests", "results.form"})
 """GET routes that start pytest (`--collect-only`) or offer to change what is shown."""
@@ -70,7 +70,7 @@ def install(app: Flask, results: Results) -> None:
     shared.problems = results.problems
     shared.sources = [f.path for f in results.files]
     if results.state is not None and results is LOADED and PREPARED is not None:
-        shared.renderer.seed(results.state, *PREPARED)
+        shared.renderer.seed(results.state, PREPARED)
     if results.state is not None:
         shared.hub.show(Run(results.state))
 

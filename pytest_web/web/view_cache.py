@@ -28,11 +28,26 @@ def quick_tree(nodeids: Any) -> Tree:
             gc.enable()
 
 
-def prepare(state: RunState) -> tuple[Tree, dict[str, Counter[str]]]:
-    """A finished run's tree and the counts of the groups its lazy tree shows first, for
-    `Renderer.seed`."""
+@dataclass(frozen=True)
+class Prepared:
+    """A finished run's tree, and the counts and total durations of the groups its lazy tree
+    shows first: what its first page needs that touches every test."""
+
+    tree: Tree
+    counts: dict[str, Counter[str]]
+    totals: dict[str, float]
+
+
+def prepare(state: RunState) -> Prepared:
+    """`Prepared` for `state`, for `ViewCache.seed` (made before gunicorn forks, so that the
+    worker neither spends its first page on it nor copies the pages of every test)."""
     tree = quick_tree(state.tests)
-    return tree, {group.id: group_counts(state.tests, group) for group in tree.top}
+    tests = state.tests
+    return Prepared(
+        tree,
+        {group.id: group_counts(tests, group) for group in tree.top},
+        {group.id: group_total(tests, group) for group in tree.top},
+    )
 
 
 @dataclass
@@ -107,10 +122,11 @@ class ViewCache:
             self._sorted = (view, run.state.seq, tree)
         return tree
 
-    def seed(self, state: RunState, tree: Tree, counts: dict[str, Counter[str]]) -> None:
+    def seed(self, state: RunState, prepared: Prepared) -> None:
         """Fill the caches with what `prepare` made beforehand."""
-        self._views[state.id] = View(state, state.structure, None, state.tests, tree)
-        self._counts.owner, self._counts.seq, self._counts.known = state, state.seq, dict(counts)
+        self._views[state.id] = View(state, state.structure, None, state.tests, prepared.tree)
+        for kept, known in ((self._counts, prepared.counts), (self._totals, prepared.totals)):
+            kept.owner, kept.seq, kept.known = state, state.seq, dict(known)
 
     def view(self, run: Run) -> View:
         return self._view(run.state, run.suite)
