@@ -12,7 +12,8 @@
 //   the live run changed) and back and forward restore it (htmx's own history is off);
 // - Copy buttons (`data-copy`), the theme toggle (a cookie the server reads) and the settings;
 // - on a row's name, Space ticks the row (its checkbox is not a tab stop of its own: one tab
-//   stop per row). The other keys are static/keys.js's.
+//   stop per row). The other keys are static/keys.js's;
+// - the output pane holds a bounded number of pieces, the oldest let go.
 "use strict";
 
 const DETAIL = /^\/detail\?/;
@@ -139,7 +140,21 @@ function restoreTree() {
   }
 }
 
+// The output pane keeps its last OUTPUT_NODES pieces: a verbose 100,000-test run prints a line
+// per test, and the page must not hold them all (a reload shows the tail the server keeps).
+const OUTPUT_NODES = 3000;
+function trimOutput() {
+  const pre = document.getElementById("output");
+  if (!pre || pre.childNodes.length <= OUTPUT_NODES * 1.5) return;
+  const range = document.createRange();
+  range.setStartBefore(pre.firstChild);
+  range.setEndBefore(pre.childNodes[pre.childNodes.length - OUTPUT_NODES]);
+  range.deleteContents();
+  pre.prepend("[earlier output not kept in this page: reload for the run's last 2 MB]\n");
+}
+
 document.addEventListener("htmx:after:swap", (event) => {
+  trimOutput();
   restoreTree();
   const intoDetail = event.detail?.ctx?.target?.id === "detail";
   record(pushNext && intoDetail);

@@ -165,3 +165,21 @@ def test_two_tabs_agree(make_server, slow_repo, browser) -> None:
     assert page_counts(tabs[0]) == page_counts(tabs[1])
     for tab in tabs:
         tab.context.close()
+
+
+def test_the_output_pane_keeps_a_bounded_tail(demo_server: Server, page: Page) -> None:
+    """A verbose 100,000-test run prints a line per test: the pane keeps its last pieces."""
+    page.goto(demo_server.page_url)
+    page.click("#run-all")
+    wait_finished(page)
+    expect(page.locator("#output")).to_contain_text("passed")
+    kept = page.evaluate(
+        """() => {
+          const pre = document.getElementById("output");
+          for (let i = 0; i < 6000; i++) pre.append(Object.assign(document.createElement("span"),
+            {textContent: `line ${i}\\n`}));
+          document.dispatchEvent(new CustomEvent("htmx:after:swap", {detail: {}}));
+          return [pre.childNodes.length, pre.lastChild.textContent, pre.firstChild.textContent];
+        }"""
+    )
+    assert kept[0] == 3001 and kept[1] == "line 5999\n" and kept[2].startswith("[earlier output")

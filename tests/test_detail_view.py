@@ -3,8 +3,10 @@ to escaped HTML by ansi2html), marked line by line, and folded to the test's own
 
 from __future__ import annotations
 
+import pytest
 from markupsafe import Markup
 
+from pytest_web.core.output import joined_styles, plain
 from pytest_web.core.test_record import TestResult as Result
 from pytest_web.web.detail_view import (
     html_lines,
@@ -131,3 +133,24 @@ def test_xdists_worker_line_is_left_to_the_facts() -> None:
     assert trace_text(failed) == "def test_x():\n>   assert 0"
     only = Result("t", 0, "xpassed", phases=[phase("passed", longrepr=text.split("\n")[0])])
     assert trace_text(only) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        ("\x1b[32m.\x1b[0m\x1b[32m.\x1b[0m\x1b[32m. [ 9%]\x1b[0m\n", "\x1b[32m... [ 9%]\x1b[0m\n"),
+        ("\x1b[32m\x1b[1mA\x1b[0m\x1b[32m\x1b[1mB\x1b[0m", "\x1b[32m\x1b[1mAB\x1b[0m"),
+        ("\x1b[32m\x1b[1m.\x1b[0m\x1b[32m.\x1b[0m", "\x1b[32m\x1b[1m.\x1b[0m\x1b[32m.\x1b[0m"),
+        ("\x1b[31mF\x1b[0m\x1b[32m.\x1b[m\x1b[32m.\x1b[0m", "\x1b[31mF\x1b[0m\x1b[32m..\x1b[0m"),
+        ("\x1b[32m.\x1b[0m x\x1b[32m.\x1b[0m", "\x1b[32m.\x1b[0m x\x1b[32m.\x1b[0m"),
+        ("no colour", "no colour"),
+    ],
+)
+def test_a_style_started_again_at_once_is_joined(text: str, joined: str) -> None:
+    """pytest colours each progress dot alone: a 100,000-test run's output was 100,000 spans."""
+    assert joined_styles(text) == joined and plain(joined) == plain(text)
+
+
+def test_a_line_of_dots_is_one_element() -> None:
+    dots = "\x1b[32m.\x1b[0m" * 1000 + "\x1b[32m [ 1%]\x1b[0m\n"
+    assert to_html(dots) == f'<span class="ansi32">{"." * 1000} [ 1%]</span>\n'

@@ -18,6 +18,41 @@ def plain(text: str) -> str:
     return WHOLE_ESCAPE.sub("", text) if ESCAPE in text else text
 
 
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+"""A colour or style code."""
+RESETS = frozenset({"\x1b[0m", "\x1b[m"})
+
+
+def joined_styles(text: str) -> str:
+    """`text` without the resets that the style they end starts again at once: pytest colours
+    each progress dot alone (`ESC[32m.ESC[0mESC[32m.ESC[0m`), and each would be an element of
+    the page (100,000 of them in a 100,000-test run's output); joined, a line of dots is one."""
+    if ESCAPE not in text:
+        return text
+    codes = SGR.findall(text)
+    between = SGR.split(text)  # between[i] comes before codes[i]; between[i + 1] after it
+    out = [between[0]]
+    active: list[str] = []  # the codes since the last reset
+    i = 0
+    while i < len(codes):
+        code = codes[i]
+        n = len(active)
+        again = codes[i + 1 : i + 1 + n]
+        if (
+            code in RESETS
+            and n
+            and again == active
+            and not any(between[i + 1 : i + 1 + n])  # nothing printed in between
+        ):
+            out.append(between[i + 1 + n])  # the text after the restarted style
+            i += 1 + n
+            continue
+        active = [] if code in RESETS else [*active, code]
+        out += (code, between[i + 1])
+        i += 1
+    return "".join(out)
+
+
 def whole_sequences(text: str) -> tuple[str, str]:
     """`text` cut before an escape sequence that its end cuts off (pytest's output arrives in
     chunks of bytes): (what can be shown now, what to put before the next chunk). No message

@@ -14,7 +14,7 @@ from typing import Any
 from ansi2html import Ansi2HTMLConverter
 from markupsafe import Markup, escape
 
-from pytest_web.core.output import ESCAPE, plain
+from pytest_web.core.output import ESCAPE, joined_styles, plain
 from pytest_web.core.test_record import TestResult
 from pytest_web.web.editor import rerun_command
 
@@ -34,7 +34,8 @@ def to_html(text: str) -> Markup:
     """Terminal text as escaped HTML, its colours as `ansiNN` classes (see app.css)."""
     if ESCAPE not in text:
         return escape(text)
-    html = Ansi2HTMLConverter(inline=False, escaped=True, linkify=False).convert(text, full=False)
+    converter = Ansi2HTMLConverter(inline=False, escaped=True, linkify=False)
+    html = converter.convert(joined_styles(text), full=False)
     return Markup(html)  # noqa: S704 - ansi2html escapes the text itself (escaped=True)
 
 
