@@ -84,8 +84,8 @@ def timed_click(page: Page, locator, shown: str, arg: str) -> float:
 
 
 VISIBLE = "(sel) => { const e = document.querySelector(sel); return !!e && e.checkVisibility(); }"
-LABEL_VISIBLE = """(label) => [...document.querySelectorAll('summary > .gl')]
-    .some((e) => e.textContent === label && e.checkVisibility())"""
+ROWS_IN = """(label) => [...document.querySelectorAll('summary > .gl')].some((e) =>
+    e.textContent === label && e.closest('details').querySelector('li.t')?.checkVisibility())"""
 DETAIL = "(name) => document.querySelector('#detail h2')?.textContent.includes(name)"
 
 
@@ -97,9 +97,14 @@ def open_and_click(page: Page, file_number: int, test: str) -> tuple[list[float]
     summary = "details.g > summary:has(> .gl:text-is('{}'))"
     button = f"li.t .name[title$='{class_label}::{test}']"
     opens = []
-    steps = ((file_label, LABEL_VISIBLE, class_label), (class_label, VISIBLE, button))
+    steps = ((file_label, ROWS_IN, file_label), (class_label, VISIBLE, button))
     for label, shown, inside in steps:
         target = page.locator(summary.format(label)).first
+        for _ in range(50):  # past the file's first page of rows, as a user scrolls
+            if target.count() or not page.locator("li.more button").count():
+                break
+            page.locator("li.more button").last.scroll_into_view_if_needed()
+            page.wait_for_timeout(200)
         target.wait_for(state="visible", timeout=60_000)
         if target.evaluate("(s) => !s.parentElement.open"):
             opens.append(timed_click(page, target, shown, inside))

@@ -28,7 +28,7 @@ from typing import Any
 from pytest_web_plugin.names import RUN_HEADER, SECRET_HEADER
 from pytest_web_plugin.text import say
 
-BATCH_SECONDS = 0.05
+BATCH_SECONDS = 0.2
 BATCH_MAX = 500
 BATCH_BYTES = 1024 * 1024
 JOINED_BYTES = 32 * 1024
