@@ -12,9 +12,10 @@ from events import make_active, start_run
 from flask import Flask
 from flask.testing import FlaskClient
 
-from pytest_web.core.hub import Run
+from pytest_web.core.hub import Hub, Run
 from pytest_web.results.merge import open_results
 from pytest_web.web import create_app, read_only
+from pytest_web.web.render import Renderer
 from pytest_web.web.services import services
 from support import DEMO, JUNIT, TOKEN, Server, app_config, launch_server, stop_server
 
@@ -184,3 +185,16 @@ def slow_repo(tmp_path: Path) -> Path:
         "    assert n not in (3, 7)\n"
     )
     return repo
+
+
+@pytest.fixture
+def hub(app: Flask) -> Hub:
+    """The app's pub/sub, to publish events into by hand."""
+    return services(app).hub
+
+
+@pytest.fixture
+def renderer(app: Flask) -> Iterator[Renderer]:
+    """The app's renderer, inside its app context (templates need it)."""
+    with app.app_context():
+        yield services(app).renderer

@@ -4,9 +4,7 @@ sequence number (delta parts), split so that no message freezes the page."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from events import (
     DEMO_IDS,
     FAILING,
@@ -17,28 +15,15 @@ from events import (
     run_tests,
     start_run,
 )
-from flask import Flask
 
 from pytest_web.core.hub import Hub, Run
 from pytest_web.pytest_run.discovery import Collection
 from pytest_web.web.actions import collection_run
 from pytest_web.web.render import DELTA_ROWS, SNAPSHOT_ROWS, YIELD, Renderer
-from pytest_web.web.services import services
 
 MAIN = '<div id="main" hx-swap-oob="innerHTML">'
 APPEND = '<div hx-swap-oob="beforeend target:#tree swap:1ms">'
 HEAD = '<div id="run-head" hx-swap-oob="outerMorph"'
-
-
-@pytest.fixture
-def renderer(app: Flask) -> Iterator[Renderer]:
-    with app.app_context():
-        yield services(app).renderer
-
-
-@pytest.fixture
-def hub(app: Flask) -> Hub:
-    return services(app).hub
 
 
 def many(files: int, per_file: int) -> list[str]:

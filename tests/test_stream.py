@@ -4,8 +4,6 @@ nothing changes, a delta after new events, a snapshot for a cursor it cannot res
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from events import DEMO_IDS, FAILING, finished_run, row_outcomes, run_tests, start_run
 from flask import Flask
@@ -24,17 +22,6 @@ MAIN = 'data: <div id="main" hx-swap-oob="innerHTML">'
 @pytest.fixture(autouse=True)
 def quick_keepalive(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stream, "KEEPALIVE", 0.05)
-
-
-@pytest.fixture
-def hub(app: Flask) -> Hub:
-    return services(app).hub
-
-
-@pytest.fixture
-def renderer(app: Flask) -> Iterator[Renderer]:
-    with app.app_context():
-        yield services(app).renderer
 
 
 def event_id(run: Run) -> str:

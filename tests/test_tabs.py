@@ -4,9 +4,7 @@ a group's once it is opened, every row for a tab the server does not know."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from events import ended, row_outcomes, start_run
 from flask import Flask
 from flask.testing import FlaskClient
@@ -24,17 +22,6 @@ FILES, PER_FILE = 25, 100
 
 def many() -> list[str]:
     return [f"tests/test_f{f:02}.py::test_{n}" for f in range(FILES) for n in range(PER_FILE)]
-
-
-@pytest.fixture
-def hub(app: Flask) -> Hub:
-    return services(app).hub
-
-
-@pytest.fixture
-def renderer(app: Flask) -> Iterator[Renderer]:
-    with app.app_context():
-        yield services(app).renderer
 
 
 def test_a_tab_holds_what_it_was_shown_and_what_it_added() -> None:
