@@ -51,8 +51,7 @@ def page_context(main: Run | None = None, **extra: Any) -> dict[str, Any]:
     context["event_id"] = f"{current.id}:{current.state.seq}" if current else ""
     context["tab"] = services().tabs.new()
     if shown is not None:
-        rows = listed_rows(context["start"].items, context["visible"])
-        services().tabs.shown(context["tab"], shown.id, rows)
+        note_shown(context["tab"], shown, context)
     context["stream_url"] = f"/events?last={context['event_id']}&tab={context['tab']}"
     if dashboard:
         context["stream_url"] = (
@@ -62,6 +61,12 @@ def page_context(main: Run | None = None, **extra: Any) -> dict[str, Any]:
         )
     context.update(extra)
     return context
+
+
+def note_shown(tab: str | None, run: Run, context: dict[str, Any]) -> None:
+    """The tab's view of `run` is now the tree of `context` (`run_context`): its rows are the
+    ones its live updates carry (`tabs`)."""
+    services().tabs.shown(tab, run.id, listed_rows(context["start"].items, context["visible"]))
 
 
 PANES = frozenset({"_detail.html", "_failures.html", "_slowest.html"})

@@ -8,14 +8,13 @@ from typing import Any
 from flask import Blueprint, Response, abort, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
-from pytest_web.core.hub import Run
 from pytest_web.core.outcomes import FAILED
 from pytest_web.pytest_run.selection import SelectionError, parse_selection
 from pytest_web.web import actions
 from pytest_web.web.actions import latest_kept
 from pytest_web.web.durations import slowest
 from pytest_web.web.htmx import is_htmx, tab
-from pytest_web.web.page import page_context, render_page_or
+from pytest_web.web.page import note_shown, page_context, render_page_or
 from pytest_web.web.run_form import options_from
 from pytest_web.web.run_view import failing_tests
 from pytest_web.web.services import services
@@ -37,7 +36,7 @@ def tests() -> ResponseReturnValue:
     actions.discover_tests(request.args.get("k"), request.args.get("m"))
     run = actions.find_run(actions.COLLECTED_ID)
     context = services().renderer.run_context(run)
-    _shown(run, context)
+    note_shown(tab(), run, context)
     html = render_page_or("_run.html", **context)
     if is_htmx():  # a successful fetch clears an earlier error
         html += render_template("_notice.html", message="", oob=True)
@@ -47,13 +46,8 @@ def tests() -> ResponseReturnValue:
 @bp.get("/runs/<run_id>")
 def show_run(run_id: str) -> ResponseReturnValue:
     run, context = view_context(run_id)
-    _shown(run, context)
+    note_shown(tab(), run, context)
     return render_page_or("_run.html", main=run, **context)
-
-
-def _shown(run: Run, context: dict[str, Any]) -> None:
-    """The requesting tab's view of the run is replaced by the tree of `context`."""
-    services().tabs.shown(tab(), run.id, listed_rows(context["start"].items, context["visible"]))
 
 
 def view_context(run_id: str) -> tuple[Any, dict[str, Any]]:
@@ -68,7 +62,7 @@ def view_context(run_id: str) -> tuple[Any, dict[str, Any]]:
 def tree(run_id: str) -> ResponseReturnValue:
     """The tree for a search and a status filter: only the tests they keep."""
     run, context = view_context(run_id)
-    _shown(run, context)
+    note_shown(tab(), run, context)
     return render_template("_tree.html", **context)
 
 
