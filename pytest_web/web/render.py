@@ -155,24 +155,24 @@ class Renderer(ViewCache):
         the rows of `held` are sent (a tab's: see `tabs`), or every row."""
         if run.structure_at(seq) != run.state.structure:
             return self.snapshot_parts(run)
-        touched = sorted(self._rows(run, seq, held), key=lambda t: t.index)
-        if len(touched) <= DELTA_ROWS:
-            return [self._delta(run, seq, touched)]
-        parts = [self._delta(run, seq, touched[:DELTA_ROWS])]
+        touched = self._touched(run, seq)
+        rows = sorted(self._rows(run, touched, held), key=lambda t: t.index)
+        if len(rows) <= DELTA_ROWS:
+            return [self._delta(run, seq, touched, rows)]
+        parts = [self._delta(run, seq, touched, rows[:DELTA_ROWS])]
         status = self.macro("status")
-        for start in range(DELTA_ROWS, len(touched), DELTA_ROWS):
-            rows = touched[start : start + DELTA_ROWS]
-            parts.append(YIELD + "".join(str(status(t, True)) for t in rows))
+        for start in range(DELTA_ROWS, len(rows), DELTA_ROWS):
+            part = rows[start : start + DELTA_ROWS]
+            parts.append(YIELD + "".join(str(status(t, True)) for t in part))
         return parts
 
     @staticmethod
     def _touched(run: Run, seq: int) -> set[str]:
         return set().union(*(c.touched for c in run.since(seq)))
 
-    def _rows(self, run: Run, seq: int, held: Container[str] | None) -> list[TestResult]:
-        """The tests touched after `seq` whose rows are sent: those in `held`, or all."""
+    def _rows(self, run: Run, touched: set[str], held: Container[str] | None) -> list[TestResult]:
+        """The `touched` tests whose rows are sent: those in `held`, or all."""
         tests = self.view(run).tests
-        touched = self._touched(run, seq)
         if held is not None:
             touched = {n for n in touched if n in held}
         return [tests[n] for n in touched if n in tests]
@@ -197,14 +197,22 @@ class Renderer(ViewCache):
         state = run.state
         if run.structure_at(seq) != state.structure:
             return self.snapshot(run)
-        return self._delta(run, seq, self._rows(run, seq, held), output)
+        touched = self._touched(run, seq)
+        return self._delta(run, seq, touched, self._rows(run, touched, held), output)
 
-    def _delta(self, run: Run, seq: int, rows: list[TestResult], output: bool = True) -> str:
-        """The head, `rows`' statuses, the summaries of every group touched after `seq`, the
+    def _delta(
+        self,
+        run: Run,
+        seq: int,
+        touched: set[str],
+        rows: list[TestResult],
+        output: bool = True,
+    ) -> str:
+        """The head, `rows`' statuses, the summaries of every group `touched` after `seq`, the
         chips' counts, the tab's title and icon, and the new output."""
         view = self.view(run)
         groups: dict[str, Group] = {}
-        for nodeid in self._touched(run, seq):
+        for nodeid in touched:
             for group in view.tree.parents.get(nodeid, ()):
                 groups[group.id] = group
         run_head = head(run.state)
